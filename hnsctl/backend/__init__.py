@@ -1,0 +1,16 @@
+"""The kernel boundary: netlink (pyroute2), nftables (libnftables JSON), sysctls. The only place that imports pyroute2."""
+
+from __future__ import annotations
+
+from hnsctl.backend.base import Backend
+
+
+def open_backend(*, dry_run: bool) -> Backend:
+    """Real or recording backend; imported lazily so read-only commands never load pyroute2."""
+    if dry_run:
+        from hnsctl.backend.dryrun import DryRunBackend
+
+        return DryRunBackend()
+    from hnsctl.backend.kernel import KernelBackend
+
+    return KernelBackend()

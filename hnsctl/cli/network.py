@@ -1,0 +1,230 @@
+"""`hnsctl network create|list|show|delete` — New-/Get-/Remove-HnsNetwork."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from hnsctl.cli import context
+from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
+from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
+from hnsctl.errors import HnsError, InvalidInput, MultipleErrors, NotFound
+from hnsctl.models import hnsjson
+from hnsctl.models.network import NetworkRequest, SubnetRequest
+
+if TYPE_CHECKING:
+    from hnsctl.models.network import Network
+    from hnsctl.service.network import NetworkView
+
+app = typer.Typer(
+    name="network",
+    help="Create, list, show and delete networks (New-/Get-/Remove-HnsNetwork).",
+    no_args_is_help=True,
+)
+
+TYPES_HELP = "nat (default), internal, private; ics, transparent, l2bridge, l2tunnel, overlay are not built yet. Case-insensitive."
+
+
+def network_json(view: NetworkView, schema: int) -> dict[str, Any]:
+    if schema == 2:
+        return hnsjson.network_to_v2(view.network, endpoint_count=view.endpoint_count)
+    return hnsjson.network_to_v1(view.network, endpoint_count=view.endpoint_count)
+
+
+def _subnets(network: Network) -> str:
+    return ", ".join(str(s.prefix) for s in network.subnets) or "-"
+
+
+def _gateways(network: Network) -> str:
+    return ", ".join(str(g) for g in network.gateways) or "-"
+
+
+def _read_document(source: str) -> dict[str, Any]:
+    if source == "-":
+        return hnsjson.load_document(sys.stdin.read(), source="standard input")
+    try:
+        text = Path(source).read_text()
+    except OSError as exc:
+        raise InvalidInput(f"reading --json {source}: {exc.strerror}", hns_name="HCN_E_INVALID_JSON") from None
+    return hnsjson.load_document(text, source=source)
+
+
+def build_request(
+    name: str | None,
+    net_type: str | None,
+    subnets: list[str],
+    gateways: list[str],
+    dns: list[str],
+    dns_suffix: str | None,
+    json_source: str | None,
+) -> NetworkRequest:
+    """Flags build the same request a JSON document does; given both, explicit flags win."""
+    request = NetworkRequest(name="")
+    if json_source:
+        request = hnsjson.network_request_from_document(_read_document(json_source))
+    if len(gateways) > max(len(subnets), 0 if subnets else len(request.subnets)):
+        raise InvalidInput("--gateway given more times than --subnet: each gateway belongs to the subnet in the same position")
+    changes: dict[str, Any] = {}
+    if name:
+        changes["name"] = name
+    if net_type:
+        changes["type"] = net_type
+    if subnets:
+        changes["subnets"] = tuple(
+            SubnetRequest(prefix=s, gateway=gateways[i] if i < len(gateways) else None) for i, s in enumerate(subnets)
+        )
+    elif gateways:
+        if not request.subnets:
+            raise InvalidInput("--gateway needs --subnet: give the subnet the gateway belongs to")
+        changes["subnets"] = tuple(
+            dataclasses.replace(s, gateway=gateways[i]) if i < len(gateways) else s for i, s in enumerate(request.subnets)
+        )
+    if dns:
+        changes["dns_servers"] = tuple(dns)
+    if dns_suffix is not None:
+        changes["dns_suffix"] = dns_suffix
+    request = dataclasses.replace(request, **changes)
+    if not request.name:
+        raise InvalidInput("missing network name: give NAME, or a Name field in the --json document")
+    return request
+
+
+@app.command("create")
+def create(
+    name: Annotated[Optional[str], typer.Argument(help="Network name (unique). The network named 'nat' is the default network.", show_default=False)] = None,
+    net_type: Annotated[Optional[str], typer.Option("--type", "-t", help=TYPES_HELP, show_default=False)] = None,
+    subnet: Annotated[Optional[list[str]], typer.Option("--subnet", help="Address prefix (CIDR), repeatable for dual stack. Default: a free /20 in 172.16.0.0/12.", show_default=False)] = None,
+    gateway: Annotated[Optional[list[str]], typer.Option("--gateway", help="Gateway of the --subnet in the same position. Default: its first host address.", show_default=False)] = None,
+    dns: Annotated[Optional[list[str]], typer.Option("--dns", help="DNS server handed to endpoints, repeatable (DNSServerList).", show_default=False)] = None,
+    dns_suffix: Annotated[Optional[str], typer.Option("--dns-suffix", help="DNS suffix handed to endpoints (DNSSuffix).", show_default=False)] = None,
+    json_source: Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", help="An HNS network document (V1 or V2 shape), as New-HnsNetwork -JsonString takes. Flags override its fields.", show_default=False)] = None,
+    output: OutputOpt = OutputFormat.table,
+    schema: SchemaOpt = 1,
+    quiet: QuietOpt = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Create a network: a bridge, its gateway address and (for nat) masquerading.
+
+    \b
+    Examples:
+      hnsctl network create nat                                # the default network, free /20
+      hnsctl network create demo --type nat --subnet 10.200.0.0/24
+      hnsctl network create lab --type internal --subnet 192.168.50.0/24 --gateway 192.168.50.254
+      hnsctl network create --json network.json                # Get-HnsNetwork output works too
+    """
+    use_output(output)
+    request = build_request(name, net_type, subnet or [], gateway or [], dns or [], dns_suffix, json_source)
+    with context.services(dry_run=dry_run) as services:
+        network = services.network.create_network(request)
+        operations = services.operations()
+    if dry_run:
+        print_plan(operations, f"network {network.name!r} would be created with subnet {_subnets(network)}")
+        return
+    if quiet:
+        print_lines([network.id])
+    elif output is OutputFormat.json:
+        from hnsctl.service.network import NetworkView
+
+        print_json(network_json(NetworkView(network), schema))
+    else:
+        print_lines([
+            f"created network {network.name!r} ({network.type.value}) ID {network.id}",
+            f"  bridge {network.bridge_name}, subnet {_subnets(network)}, gateway {_gateways(network)}",
+        ])
+
+
+@app.command("list")
+def list_networks(
+    output: OutputOpt = OutputFormat.table,
+    schema: SchemaOpt = 1,
+    quiet: QuietOpt = False,
+) -> None:
+    """List networks (Get-HnsNetwork). -o json prints HNS V1 field names; --schema 2 the HCN V2 shape."""
+    use_output(output)
+    with context.services() as services:
+        views = services.network.list_networks()
+    if quiet:
+        print_lines([v.network.id for v in views])
+    elif output is OutputFormat.json:
+        print_json([network_json(v, schema) for v in views])
+    else:
+        print_table(
+            ["NAME", "ID", "TYPE", "SUBNETS", "GATEWAY", "ENDPOINTS"],
+            [
+                [v.network.name, v.network.id[:8], v.network.type.value, _subnets(v.network), _gateways(v.network), str(v.endpoint_count)]
+                for v in views
+            ],
+        )
+
+
+@app.command("show")
+def show(
+    network: Annotated[str, typer.Argument(help="Network ID, unique ID prefix, or name.")],
+    output: OutputOpt = OutputFormat.table,
+    schema: SchemaOpt = 1,
+) -> None:
+    """Show one network (Get-HnsNetwork -Id)."""
+    use_output(output)
+    with context.services() as services:
+        view = services.network.get_network(network)
+    if output is OutputFormat.json:
+        print_json(network_json(view, schema))
+        return
+    net = view.network
+    print_key_values([
+        ("Name", net.name),
+        ("ID", net.id),
+        ("Type", net.type.value),
+        ("Subnets", _subnets(net)),
+        ("Gateway", _gateways(net)),
+        ("DNS servers", ", ".join(net.dns_servers) or "-"),
+        ("DNS suffix", net.dns_suffix or "-"),
+        ("Bridge", net.bridge_name),
+        ("Flags", str(net.flags)),
+        ("Endpoints", str(view.endpoint_count)),
+        ("Created", net.created_at or "-"),
+    ])
+
+
+@app.command("delete")
+def delete(
+    networks: Annotated[list[str], typer.Argument(help="Network IDs, unique ID prefixes or names.")],
+    if_exists: Annotated[bool, typer.Option("--if-exists", help="A network that does not exist is not an error.")] = False,
+    quiet: QuietOpt = False,
+    dry_run: DryRunOpt = False,
+    output: OutputOpt = OutputFormat.table,
+) -> None:
+    """Delete networks (Remove-HnsNetwork): rules, bridge, then the record. Keeps going past failures."""
+    use_output(output)
+    errors: list[HnsError] = []
+    deleted: list[str] = []
+    for reference in networks:
+        try:
+            with context.services(dry_run=dry_run) as services:
+                network = services.network.delete_network(reference)
+                operations = services.operations()
+        except NotFound:
+            if if_exists:
+                continue
+            errors.append(sys.exc_info()[1])  # type: ignore[arg-type]
+            continue
+        except HnsError as exc:
+            errors.append(exc)
+            continue
+        deleted.append(network.id)
+        if dry_run:
+            print_plan(operations, f"network {network.name!r} would be deleted")
+        elif quiet:
+            print_lines([network.id])
+        elif output is OutputFormat.table:
+            print_lines([f"deleted network {network.name!r} ID {network.id}"])
+    if output is OutputFormat.json and not dry_run and not quiet:
+        print_json({"Deleted": deleted})
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise MultipleErrors(errors)

@@ -1,0 +1,62 @@
+"""All printing: JSON, key/value blocks, rich tables (rich imported only here, only for tables), errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+from hnsctl.errors import HnsError
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def print_lines(lines: Sequence[str]) -> None:
+    sys.stdout.write("".join(line + "\n" for line in lines))
+
+
+def print_key_values(pairs: Sequence[tuple[str, str]]) -> None:
+    width = max((len(k) for k, _ in pairs), default=0)
+    print_lines([f"{key + ':':<{width + 1}} {value}" for key, value in pairs])
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    from rich.box import SIMPLE
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=SIMPLE, show_edge=False, pad_edge=False, header_style="bold")
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    # Not a terminal (a pipe, a log): do not squeeze columns into 80 characters.
+    console = Console(width=None if sys.stdout.isatty() else 240, soft_wrap=False)
+    console.print(table)
+
+
+def print_plan(operations: Sequence[str], summary: str) -> None:
+    lines = [f"  {op}" for op in operations]
+    print_lines(["would run:", *lines, f"dry run: {summary}; nothing was changed"])
+
+
+def print_error(error: HnsError, *, as_json: bool) -> None:
+    if as_json:
+        sys.stderr.write(json.dumps(error.to_json()) + "\n")
+        return
+    sys.stderr.write(f"hnsctl: error: {error.message}\n")
+    if error.hint:
+        sys.stderr.write(f"hint: {error.hint}\n")
+
+
+def print_warning(message: str) -> None:
+    sys.stderr.write(f"hnsctl: warning: {message}\n")

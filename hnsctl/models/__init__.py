@@ -1,0 +1,1 @@
+"""Plain data: the HNS objects as frozen dataclasses, their validators and codecs. No I/O."""

@@ -1,0 +1,60 @@
+"""Object IDs (GUIDs, HNS style), user-facing names, and the kernel names derived from IDs."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from hnsctl.errors import InvalidInput
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Kernel names come from the ID, never from user text: IFNAMSIZ is 16 bytes with the NUL.
+BRIDGE_PREFIX = "hns-"
+OWNER_TAG_PREFIX = "hnsctl:"
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def is_guid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return len(text) == 36
+
+
+def normalize_id(text: str) -> str:
+    """Accept upper-case GUIDs (HNS V1 prints them so) and store lower case."""
+    return text.strip().lower()
+
+
+def validate_name(name: str, *, field: str = "name") -> str:
+    """Names end up in file contents, table cells and shell scripts: keep them boring.
+
+    A name that is itself a GUID would be ambiguous with IDs, so it is refused.
+    """
+    if not NAME_RE.match(name):
+        raise InvalidInput(
+            f"invalid {field} {name!r}: use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+        )
+    if is_guid(name):
+        raise InvalidInput(f"invalid {field} {name!r}: a name may not look like a GUID; IDs are assigned by hnsctl")
+    return name
+
+
+def bridge_name(object_id: str) -> str:
+    return BRIDGE_PREFIX + object_id.replace("-", "")[:8]
+
+
+def owner_tag(object_id: str) -> str:
+    """The ifalias / nftables comment that marks a kernel object as owned by this hnsctl object."""
+    return OWNER_TAG_PREFIX + object_id
+
+
+def owner_from_tag(tag: str | None) -> str | None:
+    if tag and tag.startswith(OWNER_TAG_PREFIX):
+        owner = tag[len(OWNER_TAG_PREFIX):].split()[0] if len(tag) > len(OWNER_TAG_PREFIX) else ""
+        return owner or None
+    return None

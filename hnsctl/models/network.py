@@ -1,0 +1,208 @@
+"""The Network object, its types and flags, and the validators for a single network's fields."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from enum import Enum
+
+from hnsctl.errors import InvalidInput
+from hnsctl.models.ids import bridge_name
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Smallest subnets that still hold a gateway plus one endpoint.
+MAX_PREFIX_LEN = {4: 30, 6: 126}
+
+
+class NetworkType(str, Enum):
+    """HNS network modes. V1 prints the lower-case value, V2 the `v2_name`."""
+
+    NAT = "nat"
+    ICS = "ics"
+    TRANSPARENT = "transparent"
+    L2BRIDGE = "l2bridge"
+    L2TUNNEL = "l2tunnel"
+    OVERLAY = "overlay"
+    PRIVATE = "private"
+    INTERNAL = "internal"
+
+    @property
+    def v2_name(self) -> str:
+        return _V2_NAMES[self]
+
+    @property
+    def has_host_address(self) -> bool:
+        """Private networks are a switch with no host vNIC: the bridge gets no address."""
+        return self is not NetworkType.PRIVATE
+
+    @classmethod
+    def parse(cls, text: str, *, field: str = "--type") -> NetworkType:
+        """Case-insensitive, accepting V1 (`l2bridge`) and V2 (`L2Bridge`) spellings and V2's integers."""
+        key = str(text).strip().lower()
+        if key.isdigit() and int(key) < len(_V2_ORDER):
+            return _V2_ORDER[int(key)]
+        for member in cls:
+            if member.value == key:
+                return member
+        valid = ", ".join(m.value for m in cls)
+        raise InvalidInput(
+            f"invalid {field} {text!r}: expected one of {valid}", hns_name="HCN_E_INVALID_NETWORK_TYPE"
+        )
+
+
+_V2_NAMES = {
+    NetworkType.NAT: "NAT",
+    NetworkType.ICS: "ICS",
+    NetworkType.TRANSPARENT: "Transparent",
+    NetworkType.L2BRIDGE: "L2Bridge",
+    NetworkType.L2TUNNEL: "L2Tunnel",
+    NetworkType.OVERLAY: "Overlay",
+    NetworkType.PRIVATE: "Private",
+    NetworkType.INTERNAL: "Internal",
+}
+# The HCN NetworkMode enum order, for documents that send `"Type": 0`.
+_V2_ORDER = [
+    NetworkType.NAT,
+    NetworkType.ICS,
+    NetworkType.TRANSPARENT,
+    NetworkType.L2BRIDGE,
+    NetworkType.L2TUNNEL,
+    NetworkType.OVERLAY,
+    NetworkType.PRIVATE,
+    NetworkType.INTERNAL,
+]
+
+# Types whose kernel plumbing exists; the others parse but are refused until built.
+IMPLEMENTED_TYPES = frozenset({NetworkType.NAT, NetworkType.INTERNAL, NetworkType.PRIVATE})
+
+
+class NetworkFlags:
+    """HNS NetworkFlags bits that hnsctl gives meaning to (hns-reference §3.2)."""
+
+    ENABLE_DNS = 1
+    ENABLE_DHCP = 2
+    NON_PERSISTENT = 8
+    KNOWN_MASK = (1 << 14) - 1
+
+
+@dataclass(frozen=True)
+class Subnet:
+    prefix: IPNetwork
+    gateway: IPAddress | None = None
+
+
+@dataclass(frozen=True)
+class Network:
+    id: str
+    name: str
+    type: NetworkType
+    subnets: tuple[Subnet, ...]
+    dns_servers: tuple[str, ...] = ()
+    dns_suffix: str = ""
+    flags: int = 0
+    created_at: str = ""
+    policies: tuple[dict[str, object], ...] = field(default=())
+
+    @property
+    def bridge_name(self) -> str:
+        return bridge_name(self.id)
+
+    @property
+    def gateways(self) -> tuple[IPAddress, ...]:
+        return tuple(s.gateway for s in self.subnets if s.gateway is not None)
+
+
+def parse_subnet(text: str, *, field: str = "--subnet") -> IPNetwork:
+    """A canonical CIDR only: `10.0.0.5/24` is refused rather than silently widened (a classic HNS confusion)."""
+    raw = str(text).strip()
+    if "/" not in raw:
+        raise InvalidInput(f"invalid {field} {text!r}: expected a CIDR such as 10.200.0.0/24", hns_name="HCN_E_INVALID_SUBNET")
+    try:
+        prefix = ipaddress.ip_network(raw, strict=False)
+    except ValueError as exc:
+        raise InvalidInput(f"invalid {field} {text!r}: {exc}", hns_name="HCN_E_INVALID_SUBNET") from None
+    if prefix.network_address != ipaddress.ip_address(raw.split("/")[0]):
+        raise InvalidInput(
+            f"invalid {field} {text!r}: host bits are set; did you mean {prefix}?",
+            hns_name="HCN_E_INVALID_SUBNET",
+        )
+    if prefix.prefixlen > MAX_PREFIX_LEN[prefix.version]:
+        raise InvalidInput(
+            f"invalid {field} {text!r}: a /{prefix.prefixlen} has no room for a gateway and an endpoint; "
+            f"use /{MAX_PREFIX_LEN[prefix.version]} or shorter",
+            hns_name="HCN_E_INVALID_SUBNET",
+        )
+    if prefix.is_multicast or prefix.is_loopback or prefix.network_address.is_unspecified:
+        raise InvalidInput(f"invalid {field} {text!r}: not a unicast subnet", hns_name="HCN_E_INVALID_SUBNET")
+    return prefix
+
+
+def parse_address(text: str, *, field: str) -> IPAddress:
+    try:
+        return ipaddress.ip_address(str(text).strip())
+    except ValueError:
+        raise InvalidInput(f"invalid {field} {text!r}: not an IP address", hns_name="HCN_E_INVALID_IP") from None
+
+
+def first_host(prefix: IPNetwork) -> IPAddress:
+    return prefix.network_address + 1
+
+
+def check_gateway(prefix: IPNetwork, gateway: IPAddress, *, field: str = "--gateway") -> IPAddress:
+    """The gateway must be a usable host address of its subnet."""
+    if gateway.version != prefix.version or gateway not in prefix:
+        raise InvalidInput(
+            f"invalid {field} {gateway}: not inside subnet {prefix}; pick an address in it, e.g. {first_host(prefix)}",
+            hns_name="HCN_E_INVALID_IP",
+        )
+    if gateway == prefix.network_address or (prefix.version == 4 and gateway == prefix.broadcast_address):
+        raise InvalidInput(
+            f"invalid {field} {gateway}: the network or broadcast address of {prefix} cannot be a gateway",
+            hns_name="HCN_E_ADDR_INVALID_OR_RESERVED",
+        )
+    return gateway
+
+
+def parse_dns_servers(values: list[str] | tuple[str, ...], *, field: str = "--dns") -> tuple[str, ...]:
+    servers: list[str] = []
+    for value in values:
+        for part in str(value).split(","):
+            part = part.strip()
+            if part:
+                servers.append(str(parse_address(part, field=field)))
+    return tuple(servers)
+
+
+def validate_dns_suffix(text: str, *, field: str = "--dns-suffix") -> str:
+    text = text.strip()
+    labels = text.rstrip(".").split(".") if text else []
+    for label in labels:
+        if not label or len(label) > 63 or not all(c.isalnum() or c == "-" for c in label):
+            raise InvalidInput(f"invalid {field} {text!r}: expected a DNS domain such as corp.example.com")
+    return text
+
+
+@dataclass(frozen=True)
+class SubnetRequest:
+    """One subnet as asked for, before validation: strings straight from flags or a JSON document."""
+
+    prefix: str
+    gateway: str | None = None
+    field: str = "--subnet"
+
+
+@dataclass(frozen=True)
+class NetworkRequest:
+    """What `network create` (flags or `--json`) asks for. The service validates and completes it."""
+
+    name: str
+    type: str = "nat"
+    subnets: tuple[SubnetRequest, ...] = ()
+    dns_servers: tuple[str, ...] = ()
+    dns_suffix: str = ""
+    flags: int = 0
+    id: str | None = None
+    policies: tuple[dict[str, object], ...] = ()
+    adapter: str | None = None

@@ -1,0 +1,207 @@
+"""Network operations (New-/Get-/Remove-HnsNetwork): validate, plan, apply with rollback, record."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from hnsctl.backend.base import Backend
+from hnsctl.errors import Conflict, InvalidInput
+from hnsctl.models import ids
+from hnsctl.models.network import (
+    IMPLEMENTED_TYPES,
+    Network,
+    NetworkFlags,
+    NetworkRequest,
+    NetworkType,
+    Subnet,
+    check_gateway,
+    first_host,
+    parse_address,
+    parse_dns_servers,
+    parse_subnet,
+    validate_dns_suffix,
+)
+from hnsctl.service import checks, ipam
+from hnsctl.service.plan import plan_network
+from hnsctl.service.revert import Reverter
+from hnsctl.store import Store
+
+DEFAULT_NETWORK_NAME = "nat"
+MAX_ID_ATTEMPTS = 16
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """A network plus what is derived from other objects (never stored twice)."""
+
+    network: Network
+    endpoint_count: int = 0
+
+
+@dataclass(frozen=True)
+class ValidatedRequest:
+    name: str
+    type: NetworkType
+    subnets: tuple[Subnet, ...]  # empty: pick a free one under the lock
+    dns_servers: tuple[str, ...]
+    dns_suffix: str
+    flags: int
+    id: str | None
+
+
+def validate_request(request: NetworkRequest) -> ValidatedRequest:
+    """Every check that needs no state or kernel: runs before the lock, so bad input changes nothing."""
+    name = ids.validate_name(request.name, field="network name")
+    net_type = NetworkType.parse(request.type)
+    if net_type not in IMPLEMENTED_TYPES:
+        raise InvalidInput(
+            f"network type {net_type.value!r} is not supported yet (supported: "
+            + ", ".join(sorted(t.value for t in IMPLEMENTED_TYPES)) + ")",
+            hns_name="HCN_E_REQUEST_UNSUPPORTED",
+        )
+    if request.adapter:
+        raise InvalidInput(f"--adapter does not apply to {net_type.value} networks: they have no uplink adapter")
+    for policy in request.policies:
+        raise InvalidInput(
+            f"network policy type {policy.get('Type')!r} is not supported yet on {net_type.value} networks",
+            hns_name="HCN_E_INVALID_POLICY_TYPE",
+        )
+    if request.flags < 0 or request.flags & ~NetworkFlags.KNOWN_MASK:
+        raise InvalidInput(f"invalid Flags {request.flags}: unknown bits set", hns_name="HCN_E_INVALID_NETWORK")
+    subnets: list[Subnet] = []
+    for wanted in request.subnets:
+        prefix = parse_subnet(wanted.prefix, field=wanted.field)
+        gateway_field = "--gateway" if wanted.field == "--subnet" else wanted.field.rsplit(".", 1)[0] + ".GatewayAddress"
+        gateway = None
+        if wanted.gateway:
+            if not net_type.has_host_address:
+                raise InvalidInput(f"{gateway_field} cannot be used on a private network: it has no host address")
+            gateway = check_gateway(prefix, parse_address(wanted.gateway, field=gateway_field), field=gateway_field)
+        elif net_type.has_host_address:
+            gateway = first_host(prefix)
+        for earlier in subnets:
+            if ipam.overlaps(earlier.prefix, prefix):
+                raise InvalidInput(f"invalid {wanted.field} {prefix}: overlaps {earlier.prefix} given earlier")
+        subnets.append(Subnet(prefix, gateway))
+    network_id = None
+    if request.id:
+        network_id = ids.normalize_id(request.id)
+        if not ids.is_guid(network_id):
+            raise InvalidInput(f"invalid ID {request.id!r}: expected a GUID", hns_name="HCN_E_GUID_CONVERSION_FAILURE")
+    return ValidatedRequest(
+        name=name,
+        type=net_type,
+        subnets=tuple(subnets),
+        dns_servers=parse_dns_servers(request.dns_servers),
+        dns_suffix=validate_dns_suffix(request.dns_suffix),
+        flags=request.flags,
+        id=network_id,
+    )
+
+
+class NetworkService:
+    def __init__(self, store: Store, backend: Backend) -> None:
+        self.store = store
+        self.backend = backend
+
+    # -- reads (no lock, no kernel)
+
+    def list_networks(self) -> list[NetworkView]:
+        return [NetworkView(n) for n in sorted(self.store.load_networks(), key=lambda n: n.name)]
+
+    def get_network(self, reference: str) -> NetworkView:
+        return NetworkView(self._resolve(reference, self.store.load_networks()))
+
+    # -- mutations
+
+    def create_network(self, request: NetworkRequest) -> Network:
+        wanted = validate_request(request)
+        self.backend.require_privileges()
+        with self.store.lock():
+            existing = self.store.load_networks()
+            checks.check_name_free(wanted.name, existing)
+            routes = self.backend.list_routes()
+            subnets = wanted.subnets or (self._free_subnet(wanted, existing, routes),)
+            for subnet in wanted.subnets:
+                checks.check_no_overlap(subnet.prefix, existing, routes, field="subnet")
+            network = Network(
+                id=self._new_id(wanted.id, existing),
+                name=wanted.name,
+                type=wanted.type,
+                subnets=subnets,
+                dns_servers=wanted.dns_servers,
+                dns_suffix=wanted.dns_suffix,
+                flags=wanted.flags,
+                created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            )
+            self._apply(network)
+        return network
+
+    def delete_network(self, reference: str) -> Network:
+        self.backend.require_privileges()
+        with self.store.lock():
+            network = self._resolve(reference, self.store.load_networks())
+            plan = plan_network(network)
+            self.backend.remove_firewall(network.id)
+            self.backend.delete_link(plan.bridge.name)
+            self.store.remove_network(network.id)
+        return network
+
+    # -- helpers
+
+    def _apply(self, network: Network) -> None:
+        """Kernel first (with undo), state last: a crash in between leaves only tagged kernel objects."""
+        plan = plan_network(network)
+        with Reverter() as revert:
+            self.backend.create_bridge(plan.bridge)
+            revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name))
+            if plan.firewall is not None:
+                revert.add(f"remove rules of {network.id}", lambda: self.backend.remove_firewall(network.id))
+                self.backend.apply_network_firewall(plan.firewall)
+            for version in sorted(plan.forwarding):
+                self.backend.enable_forwarding(version)
+            self.store.save_network(network)
+            revert.success()
+
+    def _free_subnet(self, wanted: ValidatedRequest, existing: list[Network], routes: list) -> Subnet:
+        used = [s.prefix for n in existing for s in n.subnets] + [r.prefix for r in routes]
+        prefix = ipam.pick_free_subnet(used)
+        if prefix is None:
+            raise Conflict(
+                "choosing a subnet: every /20 in 172.16.0.0/12 overlaps a network or route",
+                hint="give one explicitly with --subnet",
+                hns_name="HCN_E_INVALID_SUBNET",
+            )
+        return Subnet(prefix, first_host(prefix) if wanted.type.has_host_address else None)
+
+    def _new_id(self, requested: str | None, existing: list[Network]) -> str:
+        """A GUID whose bridge name (first 8 hex digits) is free in state and in the kernel."""
+        taken_bridges = {n.bridge_name for n in existing}
+        if requested:
+            if any(n.id == requested for n in existing):
+                raise Conflict(f"network ID {requested} already exists", hns_name="HCN_E_NETWORK_ALREADY_EXISTS")
+            bridge = ids.bridge_name(requested)
+            if bridge in taken_bridges or self.backend.link_exists(bridge):
+                raise Conflict(f"network ID {requested}: its bridge name {bridge} is already in use", hint="omit the ID to get a fresh one")
+            return requested
+        for _ in range(MAX_ID_ATTEMPTS):
+            candidate = ids.new_id()
+            bridge = ids.bridge_name(candidate)
+            if bridge not in taken_bridges and not self.backend.link_exists(bridge):
+                return candidate
+        raise Conflict("choosing a network ID: no free bridge name found", hint="run `hnsctl reconcile` to remove leftovers")
+
+    @staticmethod
+    def _resolve(reference: str, networks: list[Network]) -> Network:
+        return checks.resolve(
+            reference,
+            networks,
+            kind="network",
+            key_id=lambda n: n.id,
+            key_name=lambda n: n.name,
+            hns_name="HCN_E_NETWORK_NOT_FOUND",
+        )
+
+
+__all__ = ["DEFAULT_NETWORK_NAME", "NetworkService", "NetworkView", "parse_address"]
