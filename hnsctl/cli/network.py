@@ -102,6 +102,7 @@ def create(
     dns: Annotated[Optional[list[str]], typer.Option("--dns", help="DNS server handed to endpoints, repeatable (DNSServerList).", show_default=False)] = None,
     dns_suffix: Annotated[Optional[str], typer.Option("--dns-suffix", help="DNS suffix handed to endpoints (DNSSuffix).", show_default=False)] = None,
     json_source: Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", help="An HNS network document (V1 or V2 shape), as New-HnsNetwork -JsonString takes. Flags override its fields.", show_default=False)] = None,
+    if_not_exists: Annotated[bool, typer.Option("--if-not-exists", help="If a network of this name exists (same type and subnets), show it and succeed instead of failing with exit 4.")] = False,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
@@ -119,9 +120,9 @@ def create(
     use_output(output)
     request = build_request(name, net_type, subnet or [], gateway or [], dns or [], dns_suffix, json_source)
     with context.services(dry_run=dry_run) as services:
-        network = services.network.create_network(request)
+        network, created = services.network.ensure_network(request) if if_not_exists else (services.network.create_network(request), True)
         operations = services.operations()
-    if dry_run:
+    if dry_run and created:
         print_plan(operations, f"network {network.name!r} would be created with subnet {_subnets(network)}")
         return
     if quiet:
@@ -130,6 +131,8 @@ def create(
         from hnsctl.service.network import NetworkView
 
         print_json(network_json(NetworkView(network), schema))
+    elif not created:
+        print_lines([f"network {network.name!r} already exists: ID {network.id}, subnet {_subnets(network)}"])
     else:
         print_lines([
             f"created network {network.name!r} ({network.type.value}) ID {network.id}",

@@ -116,10 +116,26 @@ class NetworkService:
     # -- mutations
 
     def create_network(self, request: NetworkRequest) -> Network:
+        return self._create(request, exist_ok=False)[0]
+
+    def ensure_network(self, request: NetworkRequest) -> tuple[Network, bool]:
+        """Create unless a network of that name exists (`--if-not-exists`); True when it was created.
+
+        An existing network that contradicts the request (another type, other subnets) is a conflict,
+        so a runbook never silently runs against something it did not ask for.
+        """
+        return self._create(request, exist_ok=True)
+
+    def _create(self, request: NetworkRequest, *, exist_ok: bool) -> tuple[Network, bool]:
         wanted = validate_request(request)
         self.backend.require_privileges()
         with self.store.lock():
             existing = self.store.load_networks()
+            if exist_ok:
+                current = next((n for n in existing if n.name == wanted.name), None)
+                if current is not None:
+                    _check_matches(current, wanted)
+                    return current, False
             checks.check_name_free(wanted.name, existing)
             routes = self.backend.list_routes()
             subnets = wanted.subnets or (self._free_subnet(wanted, existing, routes),)
@@ -136,7 +152,7 @@ class NetworkService:
                 created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             )
             self._apply(network)
-        return network
+        return network, True
 
     def delete_network(self, reference: str) -> Network:
         self.backend.require_privileges()
@@ -204,4 +220,19 @@ class NetworkService:
         )
 
 
-__all__ = ["DEFAULT_NETWORK_NAME", "NetworkService", "NetworkView", "parse_address"]
+def _check_matches(current: Network, wanted: ValidatedRequest) -> None:
+    if current.type is not wanted.type:
+        raise Conflict(
+            f"network {current.name!r} already exists with type {current.type.value}, not {wanted.type.value}",
+            hns_name="HCN_E_NETWORK_ALREADY_EXISTS",
+        )
+    if wanted.subnets and set(wanted.subnets) != set(current.subnets):
+        have = ", ".join(f"{s.prefix} gateway {s.gateway or '-'}" for s in current.subnets)
+        raise Conflict(
+            f"network {current.name!r} already exists with subnet {have}",
+            hint="drop --subnet/--gateway to accept the existing network, or pick another name",
+            hns_name="HCN_E_NETWORK_ALREADY_EXISTS",
+        )
+
+
+__all__ = ["DEFAULT_NETWORK_NAME", "NetworkService", "NetworkView"]
