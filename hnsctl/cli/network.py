@@ -29,6 +29,16 @@ app = typer.Typer(
 TYPES_HELP = "nat (default), internal, private; ics, transparent, l2bridge, l2tunnel, overlay are not built yet. Case-insensitive."
 
 
+def complete_network(incomplete: str) -> list[str]:
+    """Shell completion of network names from state; silent on any failure (it runs on every TAB)."""
+    try:
+        with context.services() as services:
+            names = [v.network.name for v in services.network.list_networks()]
+    except Exception:  # noqa: BLE001 - completion must never print a traceback into the shell
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
 def network_json(view: NetworkView, schema: int) -> dict[str, Any]:
     if schema == 2:
         return hnsjson.network_to_v2(view.network, endpoint_count=view.endpoint_count)
@@ -166,7 +176,7 @@ def list_networks(
 
 @app.command("show")
 def show(
-    network: Annotated[str, typer.Argument(help="Network ID, unique ID prefix, or name.")],
+    network: Annotated[str, typer.Argument(help="Network ID, unique ID prefix, or name.", autocompletion=complete_network)],
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
 ) -> None:
@@ -195,7 +205,7 @@ def show(
 
 @app.command("delete")
 def delete(
-    networks: Annotated[list[str], typer.Argument(help="Network IDs, unique ID prefixes or names.")],
+    networks: Annotated[list[str], typer.Argument(help="Network IDs, unique ID prefixes or names.", autocompletion=complete_network)],
     if_exists: Annotated[bool, typer.Option("--if-exists", help="A network that does not exist is not an error.")] = False,
     quiet: QuietOpt = False,
     dry_run: DryRunOpt = False,

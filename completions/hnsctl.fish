@@ -1,0 +1,1 @@
+complete --command hnsctl --no-files --arguments "(env _HNSCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) hnsctl)" --condition "env _HNSCTL_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) hnsctl"
