@@ -30,6 +30,41 @@ class NetworkFirewall:
 
 
 @dataclass(frozen=True)
+class PortSpec:
+    """An endpoint's veth pair: host side on the bridge, the other side parked in the host namespace."""
+
+    owner: str
+    host_side: str
+    parked_name: str
+    bridge: str
+
+
+@dataclass(frozen=True)
+class InterfaceConfig:
+    """What the container side of an endpoint carries once attached."""
+
+    owner: str
+    parked_name: str
+    ifname: str
+    mac: str  # kernel form 02:15:5d:00:00:05
+    addresses: tuple[str, ...]
+    gateway: str | None
+    default_route: str
+
+
+@dataclass(frozen=True)
+class InterfaceCounters:
+    """Endpoint counters from the endpoint's point of view (Get-HnsEndpointStats)."""
+
+    bytes_received: int
+    bytes_sent: int
+    packets_received: int
+    packets_sent: int
+    dropped_incoming: int
+    dropped_outgoing: int
+
+
+@dataclass(frozen=True)
 class RouteInfo:
     prefix: IPNetwork
     device: str
@@ -78,6 +113,43 @@ class Backend(Protocol):
         """Delete every rule owned by `owner`; drop hnsctl's table once no owned rule is left."""
 
     def enable_forwarding(self, version: int) -> None: ...
+
+    # -- endpoint ports
+
+    def create_port(self, spec: PortSpec) -> None:
+        """Create the veth pair: host side tagged, on the bridge and up; the other side tagged and parked."""
+
+    def delete_port(self, host_side: str) -> None:
+        """Remove the pair wherever its other side is. Already gone counts as done."""
+
+    def port_exists(self, host_side: str) -> bool: ...
+
+    def attach_namespace(self, namespace: str, config: InterfaceConfig) -> None:
+        """Move the parked side into `namespace` as `config.ifname`, address it, bring it and lo up, add the route."""
+
+    def detach_namespace(self, namespace: str, owner: str, parked_name: str) -> None:
+        """Park the container side again; a vanished namespace or interface counts as done."""
+
+    def attach_host(self, config: InterfaceConfig) -> None: ...
+
+    def detach_host(self, owner: str, ifname: str, parked_name: str) -> None: ...
+
+    def port_counters(self, host_side: str) -> InterfaceCounters | None: ...
+
+    def port_addresses(self, namespace: str | None, owner: str) -> list[tuple[str, str, str]]:
+        """(interface, mac, address/prefix) read back from the kernel on the container side."""
+
+    # -- namespaces
+
+    def create_namespace(self, name: str) -> None:
+        """Create /run/netns/<name> (visible to `ip netns`) with lo up. Raises Conflict if the name is taken."""
+
+    def delete_namespace(self, name: str) -> None: ...
+
+    def namespace_exists(self, name: str) -> bool: ...
+
+    def write_resolv_conf(self, namespace: str, content: str | None) -> bool:
+        """Write or (None) remove /etc/netns/<namespace>/resolv.conf; False if a file hnsctl did not write is in the way."""
 
     def operations(self) -> list[str]:
         """The kernel operations recorded so far (dry-run); empty for the real backend."""

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from hnsctl.backend.base import BridgeSpec, NetworkFirewall, OwnedLink, RouteInfo
+from hnsctl.backend.base import (
+    BridgeSpec,
+    InterfaceConfig,
+    InterfaceCounters,
+    NetworkFirewall,
+    OwnedLink,
+    PortSpec,
+    RouteInfo,
+)
 from hnsctl.backend.nftrules import FAMILY, TABLE, network_rules
 from hnsctl.models.ids import owner_tag
 
@@ -17,6 +25,7 @@ class DryRunBackend:
     def __init__(self) -> None:
         self._ops: list[str] = []
         self._created: set[str] = set()
+        self._namespaces: set[str] = set()
         try:
             from hnsctl.backend.netlink import Netlink
 
@@ -62,6 +71,71 @@ class DryRunBackend:
     def enable_forwarding(self, version: int) -> None:
         key = "net.ipv4.ip_forward" if version == 4 else "net.ipv6.conf.all.forwarding"
         self._ops.append(f"sysctl -w {key}=1")
+
+    def create_port(self, spec: PortSpec) -> None:
+        self._created.add(spec.host_side)
+        self._ops.append(f"ip link add {spec.host_side} type veth peer name {spec.parked_name}")
+        self._ops.append(f"ip link set {spec.parked_name} alias {owner_tag(spec.owner)}")
+        self._ops.append(f"ip link set {spec.host_side} alias {owner_tag(spec.owner)} master {spec.bridge} up")
+
+    def delete_port(self, host_side: str) -> None:
+        self._created.discard(host_side)
+        self._ops.append(f"ip link del {host_side}")
+
+    def port_exists(self, host_side: str) -> bool:
+        return self.link_exists(host_side)
+
+    def _configure(self, prefix: str, config: InterfaceConfig, *, routes: bool) -> None:
+        self._ops.append(f"{prefix}link set {config.ifname} address {config.mac}")
+        for address in config.addresses:
+            self._ops.append(f"{prefix}addr add {address} dev {config.ifname}")
+        self._ops.append(f"{prefix}link set {config.ifname} up")
+        if routes and config.gateway:
+            self._ops.append(f"{prefix}route replace {config.default_route} via {config.gateway} dev {config.ifname}")
+
+    def attach_namespace(self, namespace: str, config: InterfaceConfig) -> None:
+        self._ops.append(f"ip link set {config.parked_name} netns {namespace} name {config.ifname}")
+        self._ops.append(f"ip -n {namespace} link set lo up")
+        self._configure(f"ip -n {namespace} ", config, routes=True)
+
+    def detach_namespace(self, namespace: str, owner: str, parked_name: str) -> None:
+        self._ops.append(f"ip -n {namespace} link set <interface tagged {owner_tag(owner)}> down netns <home> name {parked_name}")
+
+    def attach_host(self, config: InterfaceConfig) -> None:
+        self._ops.append(f"ip link set {config.parked_name} name {config.ifname}")
+        self._configure("ip ", config, routes=False)
+
+    def detach_host(self, owner: str, ifname: str, parked_name: str) -> None:
+        self._ops.append(f"ip link set {ifname} down; ip addr flush dev {ifname}; ip link set {ifname} name {parked_name}")
+
+    def port_counters(self, host_side: str) -> InterfaceCounters | None:
+        return None
+
+    def port_addresses(self, namespace: str | None, owner: str) -> list[tuple[str, str, str]]:
+        return []
+
+    def create_namespace(self, name: str) -> None:
+        self._namespaces.add(name)
+        self._ops.append(f"ip netns add {name} (in-process: unshare + bind mount); ip -n {name} link set lo up")
+
+    def delete_namespace(self, name: str) -> None:
+        self._namespaces.discard(name)
+        self._ops.append(f"ip netns del {name}")
+
+    def namespace_exists(self, name: str) -> bool:
+        if name in self._namespaces:
+            return True
+        from hnsctl.backend.netns import namespace_exists
+
+        return namespace_exists(name)
+
+    def write_resolv_conf(self, namespace: str, content: str | None) -> bool:
+        if content is None:
+            self._ops.append(f"remove /etc/netns/{namespace}/resolv.conf (if hnsctl wrote it)")
+        else:
+            servers = " ".join(line.split()[1] for line in content.splitlines() if line.startswith("nameserver"))
+            self._ops.append(f"write /etc/netns/{namespace}/resolv.conf (nameserver {servers or '-'})")
+        return True
 
     def operations(self) -> list[str]:
         return list(self._ops)

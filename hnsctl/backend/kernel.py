@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hnsctl.backend import sysctl
-from hnsctl.backend.base import BridgeSpec, NetworkFirewall, OwnedLink, RouteInfo
+from hnsctl.backend.base import (
+    BridgeSpec,
+    InterfaceConfig,
+    InterfaceCounters,
+    NetworkFirewall,
+    OwnedLink,
+    PortSpec,
+    RouteInfo,
+)
 from hnsctl.backend.privileges import require_net_admin
 
 if TYPE_CHECKING:
     from hnsctl.backend.firewall import Firewall
     from hnsctl.backend.netlink import Netlink
+    from hnsctl.backend.netns import Namespaces
+    from hnsctl.backend.ports import Ports
 
 
 class KernelBackend:
@@ -20,6 +30,8 @@ class KernelBackend:
     def __init__(self) -> None:
         self._netlink: Netlink | None = None
         self._firewall: Firewall | None = None
+        self._namespaces: Namespaces | None = None
+        self._ports: Ports | None = None
 
     @property
     def netlink(self) -> Netlink:
@@ -36,6 +48,22 @@ class KernelBackend:
 
             self._firewall = Firewall()
         return self._firewall
+
+    @property
+    def namespaces(self) -> Namespaces:
+        if self._namespaces is None:
+            from hnsctl.backend.netns import Namespaces
+
+            self._namespaces = Namespaces()
+        return self._namespaces
+
+    @property
+    def ports(self) -> Ports:
+        if self._ports is None:
+            from hnsctl.backend.ports import Ports
+
+            self._ports = Ports(self.netlink, self.namespaces)
+        return self._ports
 
     def require_privileges(self) -> None:
         require_net_admin()
@@ -64,10 +92,55 @@ class KernelBackend:
     def enable_forwarding(self, version: int) -> None:
         sysctl.enable_forwarding(version)
 
+    def create_port(self, spec: PortSpec) -> None:
+        self.ports.create(spec)
+
+    def delete_port(self, host_side: str) -> None:
+        self.ports.delete(host_side)
+
+    def port_exists(self, host_side: str) -> bool:
+        return self.ports.exists(host_side)
+
+    def attach_namespace(self, namespace: str, config: InterfaceConfig) -> None:
+        self.ports.attach_namespace(namespace, config)
+
+    def detach_namespace(self, namespace: str, owner: str, parked_name: str) -> None:
+        self.ports.detach_namespace(namespace, owner, parked_name)
+
+    def attach_host(self, config: InterfaceConfig) -> None:
+        self.ports.attach_host(config)
+
+    def detach_host(self, owner: str, ifname: str, parked_name: str) -> None:
+        self.ports.detach_host(owner, ifname, parked_name)
+
+    def port_counters(self, host_side: str) -> InterfaceCounters | None:
+        return self.ports.counters(host_side)
+
+    def port_addresses(self, namespace: str | None, owner: str) -> list[tuple[str, str, str]]:
+        return self.ports.addresses(namespace, owner)
+
+    def create_namespace(self, name: str) -> None:
+        self.namespaces.create(name)
+
+    def delete_namespace(self, name: str) -> None:
+        self.namespaces.delete(name)
+
+    def namespace_exists(self, name: str) -> bool:
+        from hnsctl.backend.netns import namespace_exists
+
+        return namespace_exists(name)
+
+    def write_resolv_conf(self, namespace: str, content: str | None) -> bool:
+        from hnsctl.backend.netns import write_resolv_conf
+
+        return write_resolv_conf(namespace, content)
+
     def operations(self) -> list[str]:
         return []
 
     def close(self) -> None:
+        if self._namespaces is not None:
+            self._namespaces.close()
         if self._netlink is not None:
             self._netlink.close()
         if self._firewall is not None:

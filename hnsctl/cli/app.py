@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from hnsctl.cli import context, network, system
+from hnsctl.cli import context, endpoint, namespace, network, system
 from hnsctl.cli.render import print_error
 from hnsctl.errors import ExitCode, HnsError
 
@@ -20,13 +20,15 @@ Exit codes:
 
 app = typer.Typer(
     name="hnsctl",
-    help="Windows Host Networking Service (HNS) networks on the Linux kernel. Mirrors the *-HnsNetwork cmdlets.",
+    help="Windows Host Networking Service (HNS) networks, endpoints and namespaces on the Linux kernel. Mirrors the *-Hns* cmdlets.",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(network.app, name="network")
+app.add_typer(endpoint.app, name="endpoint")
+app.add_typer(namespace.app, name="namespace")
 app.command("version")(system.version)
 
 

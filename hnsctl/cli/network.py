@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from hnsctl.cli import context
+from hnsctl.cli.common import delete_each, read_json_argument
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
 from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
-from hnsctl.errors import HnsError, InvalidInput, MultipleErrors, NotFound
+from hnsctl.errors import InvalidInput
 from hnsctl.models import hnsjson
 from hnsctl.models.network import NetworkRequest, SubnetRequest
 
@@ -53,16 +52,6 @@ def _gateways(network: Network) -> str:
     return ", ".join(str(g) for g in network.gateways) or "-"
 
 
-def _read_document(source: str) -> dict[str, Any]:
-    if source == "-":
-        return hnsjson.load_document(sys.stdin.read(), source="standard input")
-    try:
-        text = Path(source).read_text()
-    except OSError as exc:
-        raise InvalidInput(f"reading --json {source}: {exc.strerror}", hns_name="HCN_E_INVALID_JSON") from None
-    return hnsjson.load_document(text, source=source)
-
-
 def build_request(
     name: str | None,
     net_type: str | None,
@@ -75,8 +64,10 @@ def build_request(
     """Flags build the same request a JSON document does; given both, explicit flags win."""
     request = NetworkRequest(name="")
     if json_source:
-        request = hnsjson.network_request_from_document(_read_document(json_source))
-    if len(gateways) > max(len(subnets), 0 if subnets else len(request.subnets)):
+        request = hnsjson.network_request_from_document(read_json_argument(json_source))
+    if gateways and not subnets and not request.subnets:
+        raise InvalidInput("--gateway needs --subnet: give the subnet the gateway belongs to")
+    if len(gateways) > (len(subnets) if subnets else len(request.subnets)):
         raise InvalidInput("--gateway given more times than --subnet: each gateway belongs to the subnet in the same position")
     changes: dict[str, Any] = {}
     if name:
@@ -88,8 +79,6 @@ def build_request(
             SubnetRequest(prefix=s, gateway=gateways[i] if i < len(gateways) else None) for i, s in enumerate(subnets)
         )
     elif gateways:
-        if not request.subnets:
-            raise InvalidInput("--gateway needs --subnet: give the subnet the gateway belongs to")
         changes["subnets"] = tuple(
             dataclasses.replace(s, gateway=gateways[i]) if i < len(gateways) else s for i, s in enumerate(request.subnets)
         )
@@ -206,6 +195,7 @@ def show(
 @app.command("delete")
 def delete(
     networks: Annotated[list[str], typer.Argument(help="Network IDs, unique ID prefixes or names.", autocompletion=complete_network)],
+    force: Annotated[bool, typer.Option("--force", help="Delete the network's endpoints first instead of refusing (exit 4).")] = False,
     if_exists: Annotated[bool, typer.Option("--if-exists", help="A network that does not exist is not an error.")] = False,
     quiet: QuietOpt = False,
     dry_run: DryRunOpt = False,
@@ -213,31 +203,5 @@ def delete(
 ) -> None:
     """Delete networks (Remove-HnsNetwork): rules, bridge, then the record. Keeps going past failures."""
     use_output(output)
-    errors: list[HnsError] = []
-    deleted: list[str] = []
-    for reference in networks:
-        try:
-            with context.services(dry_run=dry_run) as services:
-                network = services.network.delete_network(reference)
-                operations = services.operations()
-        except NotFound:
-            if if_exists:
-                continue
-            errors.append(sys.exc_info()[1])  # type: ignore[arg-type]
-            continue
-        except HnsError as exc:
-            errors.append(exc)
-            continue
-        deleted.append(network.id)
-        if dry_run:
-            print_plan(operations, f"network {network.name!r} would be deleted")
-        elif quiet:
-            print_lines([network.id])
-        elif output is OutputFormat.table:
-            print_lines([f"deleted network {network.name!r} ID {network.id}"])
-    if output is OutputFormat.json and not dry_run and not quiet:
-        print_json({"Deleted": deleted})
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise MultipleErrors(errors)
+    delete_each("network", networks, lambda services, ref: services.network.delete_network(ref, force=force),
+                if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)

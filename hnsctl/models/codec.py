@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from hnsctl.models.endpoint import Endpoint, EndpointState
+from hnsctl.models.namespace import Namespace
 from hnsctl.models.network import Network, NetworkType, Subnet
 
 SCHEMA_VERSION = 1
@@ -73,3 +75,74 @@ def _str(record: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise CodecError(f"field {key!r} must be a non-empty string")
     return value
+
+
+def endpoint_to_record(endpoint: Endpoint) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "id": endpoint.id,
+        "name": endpoint.name,
+        "network_id": endpoint.network_id,
+        "ip": str(endpoint.ip),
+        "prefix_len": endpoint.prefix_len,
+        "mac": endpoint.mac,
+        "dns_servers": list(endpoint.dns_servers),
+        "dns_suffix": endpoint.dns_suffix,
+        "ifname": endpoint.ifname,
+        "state": int(endpoint.state),
+        "host_attached": endpoint.host_attached,
+        "created_at": endpoint.created_at,
+    }
+    if endpoint.gateway is not None:
+        record["gateway"] = str(endpoint.gateway)
+    if endpoint.namespace_id is not None:
+        record["namespace_id"] = endpoint.namespace_id
+    return record
+
+
+def endpoint_from_record(record: dict[str, Any]) -> Endpoint:
+    check_schema_version(record)
+    try:
+        return Endpoint(
+            id=_str(record, "id"),
+            name=_str(record, "name"),
+            network_id=_str(record, "network_id"),
+            ip=ipaddress.ip_address(_str(record, "ip")),
+            prefix_len=int(record["prefix_len"]),
+            mac=_str(record, "mac"),
+            gateway=ipaddress.ip_address(record["gateway"]) if record.get("gateway") else None,
+            dns_servers=tuple(str(s) for s in record.get("dns_servers", [])),
+            dns_suffix=str(record.get("dns_suffix", "")),
+            ifname=_str(record, "ifname"),
+            state=EndpointState(int(record["state"])),
+            namespace_id=record.get("namespace_id") or None,
+            host_attached=bool(record.get("host_attached", False)),
+            created_at=str(record.get("created_at", "")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CodecError(f"invalid endpoint record: {exc}") from exc
+
+
+def namespace_to_record(namespace: Namespace) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": namespace.id,
+        "name": namespace.name,
+        "compartment_id": namespace.compartment_id,
+        "owned": namespace.owned,
+        "created_at": namespace.created_at,
+    }
+
+
+def namespace_from_record(record: dict[str, Any]) -> Namespace:
+    check_schema_version(record)
+    try:
+        return Namespace(
+            id=_str(record, "id"),
+            name=_str(record, "name"),
+            compartment_id=int(record["compartment_id"]),
+            owned=bool(record.get("owned", True)),
+            created_at=str(record.get("created_at", "")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CodecError(f"invalid namespace record: {exc}") from exc

@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 from hnsctl.errors import InvalidInput
+from hnsctl.models.endpoint import Endpoint, EndpointRequest
+from hnsctl.models.namespace import Namespace
 from hnsctl.models.network import Network, NetworkRequest, SubnetRequest
 
 V2_SCHEMA = {"Major": 2, "Minor": 0}
@@ -211,3 +213,160 @@ def _reject_unknown(doc: dict[str, Any], known: set[str], *, path: str) -> None:
             f"invalid JSON field {path}{unknown[0]}: not a field of an HNS network document (check its spelling)",
             hns_name="HCN_E_INVALID_JSON",
         )
+
+
+# ---------------------------------------------------------------- endpoints and namespaces
+
+ENDPOINT_V1_KEYS = {
+    "ID", "Name", "VirtualNetwork", "VirtualNetworkName", "IPAddress", "PrefixLength", "GatewayAddress",
+    "MacAddress", "DNSServerList", "DNSSuffix", "Policies", "IsRemoteEndpoint", "State", "Namespace",
+    "SharedContainers", "Resources", "Version", "ActivityId", "EnableInternalDNS", "EnableLowMetric",
+    "Health", "CreateProcessingStartTime", "InterfaceName", "HostInterfaceName", "HostAttached", "CreatedAt",
+}
+ENDPOINT_V2_KEYS = {
+    "ID", "Name", "HostComputeNetwork", "HostComputeNamespace", "IpConfigurations", "Routes", "Dns",
+    "MacAddress", "Flags", "Policies", "SchemaVersion", "Health", "Owner", "Version", "State",
+    "InterfaceName", "HostInterfaceName", "HostAttached", "CreatedAt",
+}
+
+
+def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespace | None) -> dict[str, Any]:
+    return {
+        "ID": endpoint.id,
+        "Name": endpoint.name,
+        "VirtualNetwork": endpoint.network_id,
+        "VirtualNetworkName": network_name,
+        "IPAddress": str(endpoint.ip),
+        "PrefixLength": endpoint.prefix_len,
+        "GatewayAddress": str(endpoint.gateway) if endpoint.gateway else "",
+        "MacAddress": endpoint.mac,
+        "DNSServerList": ",".join(endpoint.dns_servers),
+        "DNSSuffix": endpoint.dns_suffix,
+        "State": int(endpoint.state),
+        "Namespace": {"ID": namespace.id, "Name": namespace.name} if namespace else None,
+        "IsRemoteEndpoint": False,
+        "Policies": [],
+        "InterfaceName": endpoint.host_ifname if endpoint.host_attached else endpoint.ifname,
+        "HostInterfaceName": endpoint.host_side,
+        "HostAttached": endpoint.host_attached,
+        "CreatedAt": endpoint.created_at,
+    }
+
+
+def endpoint_to_v2(endpoint: Endpoint, *, network_name: str, namespace: Namespace | None) -> dict[str, Any]:
+    routes = []
+    if endpoint.gateway is not None:
+        default = "0.0.0.0/0" if endpoint.ip.version == 4 else "::/0"
+        routes.append({"NextHop": str(endpoint.gateway), "DestinationPrefix": default, "Metric": 0})
+    dns: dict[str, Any] = {"ServerList": list(endpoint.dns_servers)}
+    if endpoint.dns_suffix:
+        dns["Domain"] = endpoint.dns_suffix
+        dns["Search"] = [endpoint.dns_suffix]
+    return {
+        "ID": endpoint.id,
+        "Name": endpoint.name,
+        "HostComputeNetwork": endpoint.network_id,
+        "HostComputeNamespace": namespace.id if namespace else "",
+        "IpConfigurations": [{"IpAddress": str(endpoint.ip), "PrefixLength": endpoint.prefix_len}],
+        "Routes": routes,
+        "Dns": dns,
+        "MacAddress": endpoint.mac,
+        "Flags": 0,
+        "Policies": [],
+        "State": int(endpoint.state),
+        "SchemaVersion": dict(V2_SCHEMA),
+        "InterfaceName": endpoint.host_ifname if endpoint.host_attached else endpoint.ifname,
+        "HostInterfaceName": endpoint.host_side,
+        "HostAttached": endpoint.host_attached,
+        "CreatedAt": endpoint.created_at,
+    }
+
+
+def namespace_to_v1(namespace: Namespace, endpoint_ids: list[str]) -> dict[str, Any]:
+    return {
+        "ID": namespace.id,
+        "Name": namespace.name,
+        "NamespaceId": namespace.compartment_id,
+        "ResourceList": [{"Type": "Endpoint", "Data": {"ID": eid}} for eid in endpoint_ids],
+        "Owned": namespace.owned,
+        "Path": f"/run/netns/{namespace.name}",
+        "CreatedAt": namespace.created_at,
+    }
+
+
+def namespace_to_v2(namespace: Namespace, endpoint_ids: list[str]) -> dict[str, Any]:
+    return {
+        "ID": namespace.id,
+        "Name": namespace.name,
+        "NamespaceId": namespace.compartment_id,
+        "Type": "Host",
+        "Resources": [{"Type": "Endpoint", "Data": {"Id": eid}} for eid in endpoint_ids],
+        "SchemaVersion": dict(V2_SCHEMA),
+        "Owned": namespace.owned,
+        "Path": f"/run/netns/{namespace.name}",
+        "CreatedAt": namespace.created_at,
+    }
+
+
+def endpoint_request_from_document(doc: dict[str, Any]) -> EndpointRequest:
+    """An HNS endpoint document (V1 `HNSEndpoint` or V2 `HostComputeEndpoint`) as a request."""
+    v2 = is_v2_document(doc) or "IpConfigurations" in doc or "HostComputeNetwork" in doc
+    _reject_unknown(doc, ENDPOINT_V2_KEYS if v2 else ENDPOINT_V1_KEYS, path="")
+    if doc.get("Policies"):
+        raise InvalidInput("invalid JSON field Policies: endpoint policies are not supported yet", hns_name="HCN_E_INVALID_POLICY_TYPE")
+    if doc.get("IsRemoteEndpoint"):
+        raise InvalidInput("invalid JSON field IsRemoteEndpoint: remote endpoints need an overlay network (not supported yet)",
+                           hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
+    name = _optional_str(doc, "Name") or ""
+    if v2:
+        ip = prefix_len = None
+        configs = _list_of_objects(doc, "IpConfigurations")
+        if len(configs) > 1:
+            raise InvalidInput("invalid JSON field IpConfigurations: one address per endpoint is supported", hns_name="HCN_E_INVALID_ENDPOINT")
+        if configs:
+            ip = _optional_str(configs[0], "IpAddress", path="IpConfigurations[0].")
+            prefix_len = _optional_int(configs[0], "PrefixLength", path="IpConfigurations[0].")
+        gateway = None
+        for route in _list_of_objects(doc, "Routes"):
+            if route.get("DestinationPrefix") in ("0.0.0.0/0", "::/0") and route.get("NextHop"):
+                gateway = str(route["NextHop"])
+        dns = doc.get("Dns") or {}
+        if not isinstance(dns, dict):
+            raise InvalidInput("invalid JSON field Dns: expected an object", hns_name="HCN_E_INVALID_JSON")
+        servers = tuple(str(s) for s in dns.get("ServerList") or [])
+        suffix = dns.get("Domain") or ((dns.get("Search") or [None])[0])
+        return EndpointRequest(
+            name=name, network=_optional_str(doc, "HostComputeNetwork"), ip=ip, prefix_len=prefix_len,
+            mac=_optional_str(doc, "MacAddress"), dns_servers=servers, dns_suffix=suffix, gateway=gateway,
+            id=_optional_str(doc, "ID"),
+        )
+    servers_text = _optional_str(doc, "DNSServerList") or ""
+    return EndpointRequest(
+        name=name,
+        network=_optional_str(doc, "VirtualNetwork") or _optional_str(doc, "VirtualNetworkName"),
+        ip=_optional_str(doc, "IPAddress"),
+        prefix_len=_optional_int(doc, "PrefixLength"),
+        gateway=_optional_str(doc, "GatewayAddress"),
+        mac=_optional_str(doc, "MacAddress"),
+        dns_servers=tuple(s for s in servers_text.split(",") if s.strip()),
+        dns_suffix=_optional_str(doc, "DNSSuffix"),
+        id=_optional_str(doc, "ID"),
+    )
+
+
+def _optional_str(doc: dict[str, Any], key: str, *, path: str = "") -> str | None:
+    value = doc.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"invalid JSON field {path}{key}: expected a string", hns_name="HCN_E_INVALID_JSON")
+    return value
+
+
+def _optional_int(doc: dict[str, Any], key: str, *, path: str = "") -> int | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(f"invalid JSON field {path}{key}: expected an integer", hns_name="HCN_E_INVALID_JSON")
+    return value

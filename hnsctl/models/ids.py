@@ -7,7 +7,7 @@ import uuid
 
 from hnsctl.errors import InvalidInput
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # Kernel names come from the ID, never from user text: IFNAMSIZ is 16 bytes with the NUL.
 BRIDGE_PREFIX = "hns-"
 OWNER_TAG_PREFIX = "hnsctl:"
@@ -35,7 +35,7 @@ def validate_name(name: str, *, field: str = "name") -> str:
 
     A name that is itself a GUID would be ambiguous with IDs, so it is refused.
     """
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise InvalidInput(
             f"invalid {field} {name!r}: use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
         )
@@ -55,6 +55,6 @@ def owner_tag(object_id: str) -> str:
 
 def owner_from_tag(tag: str | None) -> str | None:
     if tag and tag.startswith(OWNER_TAG_PREFIX):
-        owner = tag[len(OWNER_TAG_PREFIX):].split()[0] if len(tag) > len(OWNER_TAG_PREFIX) else ""
-        return owner or None
+        words = tag[len(OWNER_TAG_PREFIX):].split()
+        return words[0] if words else None
     return None

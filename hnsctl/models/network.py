@@ -41,7 +41,7 @@ class NetworkType(str, Enum):
     def parse(cls, text: str, *, field: str = "--type") -> NetworkType:
         """Case-insensitive, accepting V1 (`l2bridge`) and V2 (`L2Bridge`) spellings and V2's integers."""
         key = str(text).strip().lower()
-        if key.isdigit() and int(key) < len(_V2_ORDER):
+        if key.isascii() and key.isdigit() and int(key) < len(_V2_ORDER):
             return _V2_ORDER[int(key)]
         for member in cls:
             if member.value == key:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from hnsctl.backend.base import Backend
@@ -108,10 +109,13 @@ class NetworkService:
     # -- reads (no lock, no kernel)
 
     def list_networks(self) -> list[NetworkView]:
-        return [NetworkView(n) for n in sorted(self.store.load_networks(), key=lambda n: n.name)]
+        counts = Counter(e.network_id for e in self.store.load_endpoints())
+        return [NetworkView(n, counts[n.id]) for n in sorted(self.store.load_networks(), key=lambda n: n.name)]
 
     def get_network(self, reference: str) -> NetworkView:
-        return NetworkView(self._resolve(reference, self.store.load_networks()))
+        network = self.resolve(reference, self.store.load_networks())
+        count = sum(1 for e in self.store.load_endpoints() if e.network_id == network.id)
+        return NetworkView(network, count)
 
     # -- mutations
 
@@ -136,28 +140,45 @@ class NetworkService:
                 if current is not None:
                     _check_matches(current, wanted)
                     return current, False
-            checks.check_name_free(wanted.name, existing)
-            routes = self.backend.list_routes()
-            subnets = wanted.subnets or (self._free_subnet(wanted, existing, routes),)
-            for subnet in wanted.subnets:
-                checks.check_no_overlap(subnet.prefix, existing, routes, field="subnet")
-            network = Network(
-                id=self._new_id(wanted.id, existing),
-                name=wanted.name,
-                type=wanted.type,
-                subnets=subnets,
-                dns_servers=wanted.dns_servers,
-                dns_suffix=wanted.dns_suffix,
-                flags=wanted.flags,
-                created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            )
-            self._apply(network)
-        return network, True
+            return self.create_locked(wanted, existing), True
 
-    def delete_network(self, reference: str) -> Network:
+    def create_locked(self, wanted: ValidatedRequest, existing: list[Network]) -> Network:
+        """Create with the state lock already held (also used for the on-demand default network)."""
+        checks.check_name_free(wanted.name, existing)
+        routes = self.backend.list_routes()
+        subnets = wanted.subnets or (self._free_subnet(wanted, existing, routes),)
+        for subnet in wanted.subnets:
+            checks.check_no_overlap(subnet.prefix, existing, routes, field="subnet")
+        network = Network(
+            id=self._new_id(wanted.id, existing),
+            name=wanted.name,
+            type=wanted.type,
+            subnets=subnets,
+            dns_servers=wanted.dns_servers,
+            dns_suffix=wanted.dns_suffix,
+            flags=wanted.flags,
+            created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        )
+        self._apply(network)
+        return network
+
+    def delete_network(self, reference: str, *, force: bool = False) -> Network:
+        """Remove-HnsNetwork. A network with endpoints is in use (exit 4) unless `force` deletes them first."""
         self.backend.require_privileges()
         with self.store.lock():
-            network = self._resolve(reference, self.store.load_networks())
+            network = self.resolve(reference, self.store.load_networks())
+            endpoints = [e for e in self.store.load_endpoints() if e.network_id == network.id]
+            if endpoints and not force:
+                names = ", ".join(sorted(e.name for e in endpoints))
+                raise Conflict(
+                    f"deleting network {network.name!r}: it still has {len(endpoints)} endpoint(s): {names}",
+                    hint="delete them first, or use --force to delete them with the network",
+                    hns_name="HCN_E_ENTITY_HAS_REFERENCES",
+                )
+            if endpoints:
+                from hnsctl.service.endpoint import teardown_endpoints
+
+                teardown_endpoints(self.store, self.backend, endpoints)
             plan = plan_network(network)
             self.backend.remove_firewall(network.id)
             self.backend.delete_link(plan.bridge.name)
@@ -209,7 +230,7 @@ class NetworkService:
         raise Conflict("choosing a network ID: no free bridge name found", hint="run `hnsctl reconcile` to remove leftovers")
 
     @staticmethod
-    def _resolve(reference: str, networks: list[Network]) -> Network:
+    def resolve(reference: str, networks: list[Network]) -> Network:
         return checks.resolve(
             reference,
             networks,

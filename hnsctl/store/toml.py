@@ -9,13 +9,25 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hnsctl.errors import CorruptState, PermissionDenied
-from hnsctl.models.codec import CodecError, network_from_record, network_to_record
+from hnsctl.models.codec import (
+    CodecError,
+    endpoint_from_record,
+    endpoint_to_record,
+    namespace_from_record,
+    namespace_to_record,
+    network_from_record,
+    network_to_record,
+)
+from hnsctl.models.endpoint import Endpoint
+from hnsctl.models.namespace import Namespace
 from hnsctl.models.network import Network
 from hnsctl.store.atomic import ensure_private_dir, remove_durably, write_atomic
 from hnsctl.store.lock import StateLock
 
 T = TypeVar("T")
 NETWORKS = "networks"
+ENDPOINTS = "endpoints"
+NAMESPACES = "namespaces"
 LOCK_FILE = "lock"
 
 
@@ -42,6 +54,28 @@ class Store:
 
     def remove_network(self, network_id: str) -> None:
         self._remove(NETWORKS, network_id)
+
+    # -- endpoints
+
+    def load_endpoints(self) -> list[Endpoint]:
+        return self._load(ENDPOINTS, endpoint_from_record)
+
+    def save_endpoint(self, endpoint: Endpoint) -> None:
+        self._write(ENDPOINTS, endpoint.id, endpoint_to_record(endpoint))
+
+    def remove_endpoint(self, endpoint_id: str) -> None:
+        self._remove(ENDPOINTS, endpoint_id)
+
+    # -- namespaces
+
+    def load_namespaces(self) -> list[Namespace]:
+        return self._load(NAMESPACES, namespace_from_record)
+
+    def save_namespace(self, namespace: Namespace) -> None:
+        self._write(NAMESPACES, namespace.id, namespace_to_record(namespace))
+
+    def remove_namespace(self, namespace_id: str) -> None:
+        self._remove(NAMESPACES, namespace_id)
 
     # -- generic record I/O (overridden by the dry-run overlay)
 

@@ -1,0 +1,168 @@
+"""Endpoint ports: a veth pair whose host side sits on a bridge and whose other side moves between
+the host (parked or host-attached) and a container namespace."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import os
+from typing import Any
+
+from pyroute2.netlink.exceptions import NetlinkError
+
+from hnsctl.backend.base import InterfaceConfig, InterfaceCounters, PortSpec
+from hnsctl.backend.netlink import Netlink, netlink_errors
+from hnsctl.backend.netns import Namespaces, namespace_exists
+from hnsctl.errors import Conflict, KernelError
+from hnsctl.models.ids import owner_tag
+
+
+def _index(ipr: Any, name: str) -> int | None:
+    found = ipr.link_lookup(ifname=name)
+    return found[0] if found else None
+
+
+def _find_by_owner(ipr: Any, owner: str) -> tuple[int, str] | None:
+    """The container side carries the same owner tag as the host side; find it wherever it was renamed."""
+    tag = owner_tag(owner)
+    for link in ipr.get_links():
+        if link.get("ifalias") == tag and link.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND") == "veth":
+            return link["index"], link.get("ifname")
+    return None
+
+
+class Ports:
+    def __init__(self, netlink: Netlink, namespaces: Namespaces) -> None:
+        self.netlink = netlink
+        self.namespaces = namespaces
+
+    def create(self, spec: PortSpec) -> None:
+        ipr = self.netlink.ipr
+        bridge = _index(ipr, spec.bridge)
+        if bridge is None:
+            raise KernelError(f"creating port {spec.host_side}: bridge {spec.bridge} is missing", hint="run `hnsctl reconcile`")
+        with netlink_errors(f"creating veth pair {spec.host_side}/{spec.parked_name}"):
+            ipr.link("add", ifname=spec.host_side, kind="veth", peer={"ifname": spec.parked_name})
+        host = _index(ipr, spec.host_side)
+        parked = _index(ipr, spec.parked_name)
+        if host is None or parked is None:
+            raise KernelError(f"creating veth pair {spec.host_side}: the kernel did not report it")
+        with netlink_errors(f"plugging {spec.host_side} into {spec.bridge}"):
+            ipr.link("set", index=parked, ifalias=owner_tag(spec.owner))
+            ipr.link("set", index=host, ifalias=owner_tag(spec.owner), master=bridge, state="up")
+
+    def exists(self, host_side: str) -> bool:
+        return self.netlink.link_exists(host_side)
+
+    def delete(self, host_side: str) -> None:
+        """Deleting one end of a veth removes the other, wherever it is."""
+        self.netlink.delete_link(host_side)
+
+    def _configure(self, ipr: Any, index: int, config: InterfaceConfig, *, where: str, routes: bool) -> None:
+        with netlink_errors(f"configuring {config.ifname} {where}"):
+            ipr.link("set", index=index, address=config.mac)
+            for address in config.addresses:
+                iface = ipaddress.ip_interface(address)
+                try:
+                    ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
+                except NetlinkError as exc:
+                    if exc.code != errno.EEXIST:
+                        raise
+            ipr.link("set", index=index, state="up")
+            if routes and config.gateway:
+                ipr.route("replace", dst=config.default_route, gateway=config.gateway, oif=index)
+
+    def attach_namespace(self, namespace: str, config: InterfaceConfig) -> None:
+        """Move the parked side into the namespace under its final name, then address it and bring it up."""
+        ipr = self.netlink.ipr
+        parked = _index(ipr, config.parked_name)
+        if parked is None:
+            raise KernelError(f"attaching {config.ifname}: port {config.parked_name} is missing", hint="run `hnsctl reconcile`")
+        fd = self.namespaces.open_fd(namespace)
+        try:
+            with netlink_errors(f"moving {config.parked_name} into namespace {namespace} as {config.ifname}"):
+                ipr.link("set", index=parked, net_ns_fd=fd, ifname=config.ifname)
+        except Conflict:
+            raise Conflict(
+                f"attaching to namespace {namespace}: it already has an interface named {config.ifname}",
+                hint="choose another name with --ifname",
+            ) from None
+        finally:
+            os.close(fd)
+        inner = self.namespaces.socket(namespace)
+        index = _index(inner, config.ifname)
+        if index is None:
+            raise KernelError(f"attaching {config.ifname}: it did not arrive in namespace {namespace}")
+        lo = _index(inner, "lo")
+        if lo is not None:
+            inner.link("set", index=lo, state="up")
+        self._configure(inner, index, config, where=f"in namespace {namespace}", routes=True)
+
+    def detach_namespace(self, namespace: str, owner: str, parked_name: str) -> None:
+        """Bring the container side home, parked and bare. A vanished namespace took the pair with it: done."""
+        if not namespace_exists(namespace):
+            return
+        inner = self.namespaces.socket(namespace)
+        found = _find_by_owner(inner, owner)
+        if found is None:
+            return
+        index, name = found
+        with netlink_errors(f"moving {name} out of namespace {namespace}"):
+            inner.link("set", index=index, state="down")
+            inner.link("set", index=index, net_ns_fd=self.namespaces.home_fd, ifname=parked_name)
+
+    def attach_host(self, config: InterfaceConfig) -> None:
+        ipr = self.netlink.ipr
+        parked = _index(ipr, config.parked_name)
+        if parked is None:
+            raise KernelError(f"attaching {config.ifname} to the host: port {config.parked_name} is missing", hint="run `hnsctl reconcile`")
+        if _index(ipr, config.ifname) is not None:
+            raise Conflict(f"attaching to the host: an interface named {config.ifname} already exists", hint="choose another name with --ifname")
+        with netlink_errors(f"renaming {config.parked_name} to {config.ifname}"):
+            ipr.link("set", index=parked, ifname=config.ifname)
+        self._configure(ipr, parked, config, where="on the host", routes=False)
+
+    def detach_host(self, owner: str, ifname: str, parked_name: str) -> None:
+        ipr = self.netlink.ipr
+        index = _index(ipr, ifname)
+        if index is None:
+            return
+        with netlink_errors(f"parking {ifname}"):
+            ipr.link("set", index=index, state="down")
+            ipr.flush_addr(index=index)
+            ipr.link("set", index=index, ifname=parked_name)
+
+    def counters(self, host_side: str) -> InterfaceCounters | None:
+        """Counters from the endpoint's point of view: what the host side sends, the endpoint receives."""
+        links = self.netlink.ipr.get_links(ifname=host_side) if self.netlink.link_exists(host_side) else []
+        if not links:
+            return None
+        stats = links[0].get("IFLA_STATS64") or links[0].get("IFLA_STATS")
+        if not stats:
+            return None
+        return InterfaceCounters(
+            bytes_received=stats["tx_bytes"],
+            bytes_sent=stats["rx_bytes"],
+            packets_received=stats["tx_packets"],
+            packets_sent=stats["rx_packets"],
+            dropped_incoming=stats["tx_dropped"],
+            dropped_outgoing=stats["rx_dropped"],
+        )
+
+    def addresses(self, namespace: str | None, owner: str) -> list[tuple[str, str, str]]:
+        """(interface, mac, address/prefix) as the kernel holds them on the container side."""
+        if namespace is not None and not namespace_exists(namespace):
+            return []
+        ipr = self.namespaces.socket(namespace) if namespace else self.netlink.ipr
+        found = _find_by_owner(ipr, owner)
+        if found is None:
+            return []
+        index, name = found
+        (link,) = ipr.get_links(index=index)
+        mac = link.get("address") or ""
+        result = []
+        for addr in ipr.get_addr(index=index):
+            ip = addr.get("address")
+            if ip and not ipaddress.ip_address(ip).is_link_local:
+                result.append((name, mac, f"{ip}/{addr['prefixlen']}"))
+        return result

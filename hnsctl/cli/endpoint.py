@@ -1,0 +1,285 @@
+"""`hnsctl endpoint …` — New-/Get-/Remove-HnsEndpoint, Attach-/Detach-HnsEndpoint, Attach-HnsHostEndpoint,
+Get-HnsEndpointStats, Get-HnsEndpointAddresses."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from hnsctl.cli import context
+from hnsctl.cli.common import delete_each, print_warnings, read_json_argument
+from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
+from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
+from hnsctl.errors import InvalidInput
+from hnsctl.models import hnsjson
+from hnsctl.models.endpoint import EndpointRequest, EndpointState
+
+if TYPE_CHECKING:
+    from hnsctl.models.endpoint import Endpoint
+    from hnsctl.service.endpoint import EndpointView
+
+app = typer.Typer(
+    name="endpoint",
+    help="Create, attach, detach, inspect and delete endpoints (*-HnsEndpoint).",
+    no_args_is_help=True,
+)
+
+STATE_NAMES = {EndpointState.CREATED: "created", EndpointState.ATTACHED: "attached", EndpointState.DETACHED: "detached"}
+
+
+def complete_endpoint(incomplete: str) -> list[str]:
+    """Endpoint names from state for shell completion; silent on any failure."""
+    try:
+        with context.services() as services:
+            names = [v.endpoint.name for v in services.endpoint.list_endpoints()]
+    except Exception:  # noqa: BLE001 - completion must never print a traceback into the shell
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
+EndpointArg = Annotated[str, typer.Argument(help="Endpoint ID, unique ID prefix, or name.", autocompletion=complete_endpoint)]
+
+
+def endpoint_json(view: EndpointView, schema: int) -> dict[str, Any]:
+    network_name = view.network.name if view.network else ""
+    if schema == 2:
+        return hnsjson.endpoint_to_v2(view.endpoint, network_name=network_name, namespace=view.namespace)
+    return hnsjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace)
+
+
+def where(view: EndpointView) -> str:
+    endpoint = view.endpoint
+    if endpoint.host_attached:
+        return "(host)"
+    if view.namespace is not None and endpoint.is_attached:
+        return view.namespace.name
+    return "-"
+
+
+def _print_endpoint(view: EndpointView, output: OutputFormat, schema: int, quiet: bool, verb: str) -> None:
+    endpoint = view.endpoint
+    if quiet:
+        print_lines([endpoint.id])
+    elif output is OutputFormat.json:
+        print_json(endpoint_json(view, schema))
+    else:
+        print_lines([
+            f"{verb} endpoint {endpoint.name!r} ID {endpoint.id}",
+            f"  network {view.network.name if view.network else endpoint.network_id}, ip {endpoint.ip}/{endpoint.prefix_len}, "
+            f"mac {endpoint.mac}, state {STATE_NAMES[endpoint.state]}, namespace {where(view)}",
+        ])
+
+
+def _view_of(services: Any, endpoint: Endpoint) -> EndpointView:
+    return services.endpoint.get_endpoint(endpoint.id)
+
+
+@app.command("create")
+def create(
+    name: Annotated[Optional[str], typer.Argument(help="Endpoint name (unique).", show_default=False)] = None,
+    network: Annotated[Optional[str], typer.Option("--network", "-n", help="Network ID, prefix or name. Default: the 'nat' network, created on first use.", show_default=False)] = None,
+    ip: Annotated[Optional[str], typer.Option("--ip", help="Static address (must be free and inside the network's subnet). Default: the next free one.", show_default=False)] = None,
+    mac: Annotated[Optional[str], typer.Option("--mac", help="MAC address, 00-15-5D-00-00-50 or 00:15:5d:00:00:50. Default: 02-15-5D + the address's low 24 bits.", show_default=False)] = None,
+    dns: Annotated[Optional[list[str]], typer.Option("--dns", help="DNS server, repeatable. Default: the network's.", show_default=False)] = None,
+    dns_suffix: Annotated[Optional[str], typer.Option("--dns-suffix", help="DNS search suffix. Default: the network's.", show_default=False)] = None,
+    ifname: Annotated[Optional[str], typer.Option("--ifname", help="Interface name inside the namespace.", show_default="eth0")] = None,
+    namespace: Annotated[Optional[str], typer.Option("--namespace", help="Attach to this namespace now (created, or adopted from `ip netns`, if needed).", show_default=False)] = None,
+    host: Annotated[bool, typer.Option("--host", help="Attach to the host itself now (Attach-HnsHostEndpoint).")] = False,
+    json_source: Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", help="An HNS endpoint document (V1 HNSEndpoint or V2 HostComputeEndpoint). Flags override its fields.", show_default=False)] = None,
+    output: OutputOpt = OutputFormat.table,
+    schema: SchemaOpt = 1,
+    quiet: QuietOpt = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Create an endpoint: a veth pair whose host side joins the network's bridge.
+
+    \b
+    Examples:
+      hnsctl endpoint create web1-ep --network demo --namespace web1     # create + attach
+      hnsctl endpoint create api --network demo --ip 10.200.0.50 --mac 00-15-5D-00-00-50 --dns 10.200.0.1
+      hnsctl endpoint create hostep --network demo --host                # the host's own vNIC on the network
+      hnsctl endpoint create --json endpoint.json
+    """
+    use_output(output)
+    request = EndpointRequest(name="")
+    if json_source:
+        request = hnsjson.endpoint_request_from_document(read_json_argument(json_source))
+    changes: dict[str, Any] = {"namespace": namespace, "host": host}
+    for key, value in (("name", name), ("network", network), ("ip", ip), ("mac", mac), ("dns_suffix", dns_suffix), ("ifname", ifname)):
+        if value is not None:
+            changes[key] = value
+    if dns:
+        changes["dns_servers"] = tuple(dns)
+    request = dataclasses.replace(request, **changes)
+    if not request.name:
+        raise InvalidInput("missing endpoint name: give NAME, or a Name field in the --json document")
+    with context.services(dry_run=dry_run) as services:
+        endpoint = services.endpoint.create_endpoint(request)
+        operations = services.operations()
+        warnings = services.warnings()
+        view = _view_of(services, endpoint)
+    print_warnings(warnings)
+    if dry_run:
+        print_plan(operations, f"endpoint {endpoint.name!r} would get {endpoint.ip}/{endpoint.prefix_len}")
+        return
+    _print_endpoint(view, output, schema, quiet, "created")
+
+
+@app.command("list")
+def list_endpoints(
+    network: Annotated[Optional[str], typer.Option("--network", "-n", help="Only endpoints of this network (Get-HnsEndpoint -NetworkName).", show_default=False)] = None,
+    output: OutputOpt = OutputFormat.table,
+    schema: SchemaOpt = 1,
+    quiet: QuietOpt = False,
+) -> None:
+    """List endpoints (Get-HnsEndpoint)."""
+    use_output(output)
+    with context.services() as services:
+        views = services.endpoint.list_endpoints(network)
+    if quiet:
+        print_lines([v.endpoint.id for v in views])
+    elif output is OutputFormat.json:
+        print_json([endpoint_json(v, schema) for v in views])
+    else:
+        print_table(
+            ["NAME", "ID", "NETWORK", "IP", "MAC", "STATE", "NAMESPACE"],
+            [
+                [v.endpoint.name, v.endpoint.id[:8], v.network.name if v.network else v.endpoint.network_id[:8],
+                 f"{v.endpoint.ip}/{v.endpoint.prefix_len}", v.endpoint.mac, STATE_NAMES[v.endpoint.state], where(v)]
+                for v in views
+            ],
+        )
+
+
+@app.command("show")
+def show(endpoint: EndpointArg, output: OutputOpt = OutputFormat.table, schema: SchemaOpt = 1) -> None:
+    """Show one endpoint (Get-HnsEndpoint -Id)."""
+    use_output(output)
+    with context.services() as services:
+        view = services.endpoint.get_endpoint(endpoint)
+    if output is OutputFormat.json:
+        print_json(endpoint_json(view, schema))
+        return
+    ep = view.endpoint
+    print_key_values([
+        ("Name", ep.name),
+        ("ID", ep.id),
+        ("Network", f"{view.network.name if view.network else '?'} ({ep.network_id})"),
+        ("IP address", f"{ep.ip}/{ep.prefix_len}"),
+        ("Gateway", str(ep.gateway) if ep.gateway else "-"),
+        ("MAC address", ep.mac),
+        ("DNS servers", ", ".join(ep.dns_servers) or "-"),
+        ("DNS suffix", ep.dns_suffix or "-"),
+        ("State", STATE_NAMES[ep.state]),
+        ("Namespace", where(view)),
+        ("Interface", ep.host_ifname if ep.host_attached else ep.ifname),
+        ("Host interface", ep.host_side),
+        ("Created", ep.created_at or "-"),
+    ])
+
+
+@app.command("attach")
+def attach(
+    endpoint: EndpointArg,
+    namespace: Annotated[Optional[str], typer.Option("--namespace", help="Namespace ID, prefix or name; made (or adopted from `ip netns`) if it does not exist.", show_default=False)] = None,
+    host: Annotated[bool, typer.Option("--host", help="Attach to the host namespace (Attach-HnsHostEndpoint).")] = False,
+    output: OutputOpt = OutputFormat.table,
+    schema: SchemaOpt = 1,
+    quiet: QuietOpt = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Attach an endpoint to a namespace or to the host (Attach-HnsEndpoint / Attach-HnsHostEndpoint)."""
+    use_output(output)
+    with context.services(dry_run=dry_run) as services:
+        attached = services.endpoint.attach(endpoint, namespace=namespace, host=host)
+        operations = services.operations()
+        warnings = services.warnings()
+        view = _view_of(services, attached)
+    print_warnings(warnings)
+    if dry_run:
+        print_plan(operations, f"endpoint {attached.name!r} would be attached")
+        return
+    _print_endpoint(view, output, schema, quiet, "attached")
+
+
+@app.command("detach")
+def detach(
+    endpoint: EndpointArg,
+    output: OutputOpt = OutputFormat.table,
+    schema: SchemaOpt = 1,
+    quiet: QuietOpt = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Detach an endpoint (Detach-HnsEndpoint): its interface leaves the namespace, its address stays reserved."""
+    use_output(output)
+    with context.services(dry_run=dry_run) as services:
+        detached = services.endpoint.detach(endpoint)
+        operations = services.operations()
+        view = _view_of(services, detached)
+    if dry_run:
+        print_plan(operations, f"endpoint {detached.name!r} would be detached")
+        return
+    _print_endpoint(view, output, schema, quiet, "detached")
+
+
+@app.command("delete")
+def delete(
+    endpoints: Annotated[list[str], typer.Argument(help="Endpoint IDs, unique ID prefixes or names.", autocompletion=complete_endpoint)],
+    if_exists: Annotated[bool, typer.Option("--if-exists", help="An endpoint that does not exist is not an error.")] = False,
+    quiet: QuietOpt = False,
+    dry_run: DryRunOpt = False,
+    output: OutputOpt = OutputFormat.table,
+) -> None:
+    """Delete endpoints (Remove-HnsEndpoint): the veth pair goes, the address is freed. Keeps going past failures."""
+    use_output(output)
+    delete_each("endpoint", endpoints, lambda services, ref: services.endpoint.delete_endpoint(ref),
+                if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)
+
+
+@app.command("stats")
+def stats(endpoint: EndpointArg, output: OutputOpt = OutputFormat.table) -> None:
+    """Traffic counters as the endpoint sees them (Get-HnsEndpointStats)."""
+    use_output(output)
+    with context.services() as services:
+        ep, counters = services.endpoint.stats(endpoint)
+    body = {
+        "EndpointId": ep.id,
+        "Name": ep.name,
+        "BytesReceived": counters.bytes_received,
+        "BytesSent": counters.bytes_sent,
+        "PacketsReceived": counters.packets_received,
+        "PacketsSent": counters.packets_sent,
+        "DroppedPacketsIncoming": counters.dropped_incoming,
+        "DroppedPacketsOutgoing": counters.dropped_outgoing,
+    }
+    if output is OutputFormat.json:
+        print_json(body)
+    else:
+        print_key_values([(key, str(value)) for key, value in body.items()])
+
+
+@app.command("addresses")
+def addresses(endpoint: EndpointArg, output: OutputOpt = OutputFormat.table) -> None:
+    """The endpoint's addresses: as recorded, and as the kernel holds them (Get-HnsEndpointAddresses)."""
+    use_output(output)
+    with context.services() as services:
+        view, kernel = services.endpoint.addresses(endpoint)
+    ep = view.endpoint
+    body = {
+        "EndpointId": ep.id,
+        "IPAddress": str(ep.ip),
+        "PrefixLength": ep.prefix_len,
+        "GatewayAddress": str(ep.gateway) if ep.gateway else "",
+        "MacAddress": ep.mac,
+        "Kernel": [{"InterfaceName": name, "MacAddress": mac.replace(":", "-").upper(), "Address": address} for name, mac, address in kernel],
+    }
+    if output is OutputFormat.json:
+        print_json(body)
+        return
+    print_key_values([("IP address", f"{ep.ip}/{ep.prefix_len}"), ("MAC address", ep.mac), ("Gateway", body["GatewayAddress"] or "-")])
+    if kernel:
+        print_table(["INTERFACE", "MAC", "ADDRESS"], [[n, m, a] for n, m, a in kernel])
+    else:
+        print_lines(["(not attached: no interface holds the address now)"])

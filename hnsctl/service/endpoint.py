@@ -1,0 +1,357 @@
+"""Endpoint operations (New-/Get-/Remove-HnsEndpoint, Attach-/Detach-HnsEndpoint, Attach-HnsHostEndpoint,
+Get-HnsEndpointStats, Get-HnsEndpointAddresses)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, replace
+
+from hnsctl.backend.base import Backend, InterfaceConfig, InterfaceCounters, PortSpec
+from hnsctl.errors import Conflict, InvalidInput, NotFound
+from hnsctl.models import ids
+from hnsctl.models.endpoint import (
+    DEFAULT_IFNAME,
+    Endpoint,
+    EndpointRequest,
+    EndpointState,
+    default_route,
+    generated_mac,
+    interface_address,
+    kernel_mac,
+    parse_mac,
+    validate_ifname,
+)
+from hnsctl.models.namespace import Namespace
+from hnsctl.models.network import IPAddress, Network, NetworkRequest, Subnet, parse_address, parse_dns_servers, validate_dns_suffix
+from hnsctl.service import checks, ipam
+from hnsctl.service.namespace import NamespaceService, resolve_namespace
+from hnsctl.service.network import DEFAULT_NETWORK_NAME, NetworkService, validate_request
+from hnsctl.service.revert import Reverter
+from hnsctl.store import Store
+
+MAX_MAC_ATTEMPTS = 64
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    endpoint: Endpoint
+    network: Network | None
+    namespace: Namespace | None
+
+
+@dataclass(frozen=True)
+class ValidatedEndpoint:
+    name: str
+    ip: IPAddress | None
+    mac: str | None
+    dns_servers: tuple[str, ...] | None
+    dns_suffix: str | None
+    ifname: str
+    id: str | None
+
+
+def validate_endpoint_request(request: EndpointRequest) -> ValidatedEndpoint:
+    """Field checks that need neither state nor kernel; they run before the lock."""
+    name = ids.validate_name(request.name, field="endpoint name")
+    ip = parse_address(request.ip, field="--ip") if request.ip else None
+    mac = parse_mac(request.mac) if request.mac else None
+    ifname = validate_ifname(request.ifname) if request.ifname else DEFAULT_IFNAME
+    if request.namespace and request.host:
+        raise InvalidInput("--namespace and --host exclude each other: an endpoint lives in one place")
+    endpoint_id = None
+    if request.id:
+        endpoint_id = ids.normalize_id(request.id)
+        if not ids.is_guid(endpoint_id):
+            raise InvalidInput(f"invalid ID {request.id!r}: expected a GUID", hns_name="HCN_E_GUID_CONVERSION_FAILURE")
+    return ValidatedEndpoint(
+        name=name,
+        ip=ip,
+        mac=mac,
+        dns_servers=parse_dns_servers(request.dns_servers) if request.dns_servers else None,
+        dns_suffix=validate_dns_suffix(request.dns_suffix) if request.dns_suffix is not None else None,
+        ifname=ifname,
+        id=endpoint_id,
+    )
+
+
+def resolve_endpoint(reference: str, endpoints: list[Endpoint]) -> Endpoint:
+    return checks.resolve(
+        reference, endpoints, kind="endpoint", key_id=lambda e: e.id, key_name=lambda e: e.name,
+        hns_name="HCN_E_ENDPOINT_NOT_FOUND",
+    )
+
+
+def port_spec(endpoint: Endpoint, network: Network) -> PortSpec:
+    return PortSpec(owner=endpoint.id, host_side=endpoint.host_side, parked_name=endpoint.parked_name, bridge=network.bridge_name)
+
+
+def interface_config(endpoint: Endpoint, *, host: bool) -> InterfaceConfig:
+    return InterfaceConfig(
+        owner=endpoint.id,
+        parked_name=endpoint.parked_name,
+        ifname=endpoint.host_ifname if host else endpoint.ifname,
+        mac=kernel_mac(endpoint.mac),
+        addresses=(interface_address(endpoint),),
+        gateway=str(endpoint.gateway) if endpoint.gateway else None,
+        default_route=default_route(endpoint),
+    )
+
+
+def detach_locked(store: Store, backend: Backend, endpoint: Endpoint, namespace: Namespace | None) -> Endpoint:
+    """Park the container side and record the endpoint as detached; its address stays reserved."""
+    if endpoint.host_attached:
+        backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name)
+    elif namespace is not None:
+        backend.detach_namespace(namespace.name, endpoint.id, endpoint.parked_name)
+    detached = replace(endpoint, state=EndpointState.DETACHED, namespace_id=None, host_attached=False)
+    store.save_endpoint(detached)
+    if namespace is not None:
+        others = [e for e in store.load_endpoints() if e.id != endpoint.id]
+        _refresh_dns(store, backend, namespace, others)
+    return detached
+
+
+def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]) -> None:
+    """Delete endpoints (used by `network delete --force`): ports, DNS files, records."""
+    namespaces = {n.id: n for n in store.load_namespaces()}
+    touched: dict[str, Namespace] = {}
+    for endpoint in endpoints:
+        backend.delete_port(endpoint.host_side)
+        store.remove_endpoint(endpoint.id)
+        if endpoint.namespace_id in namespaces:
+            touched[endpoint.namespace_id] = namespaces[endpoint.namespace_id]  # type: ignore[index]
+    remaining = store.load_endpoints()
+    for namespace in touched.values():
+        _refresh_dns(store, backend, namespace, remaining)
+
+
+def _refresh_dns(store: Store, backend: Backend, namespace: Namespace, endpoints: list[Endpoint]) -> None:
+    from hnsctl.service.namespace import resolv_conf_for
+
+    if backend.namespace_exists(namespace.name):
+        backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, endpoints))
+
+
+class EndpointService:
+    def __init__(self, store: Store, backend: Backend, networks: NetworkService, namespaces: NamespaceService) -> None:
+        self.store = store
+        self.backend = backend
+        self.networks = networks
+        self.namespaces = namespaces
+
+    # -- reads
+
+    def list_endpoints(self, network: str | None = None) -> list[EndpointView]:
+        networks = self.store.load_networks()
+        endpoints = self.store.load_endpoints()
+        if network is not None:
+            wanted = NetworkService.resolve(network, networks)
+            endpoints = [e for e in endpoints if e.network_id == wanted.id]
+        views = self._views(endpoints, networks, self.store.load_namespaces())
+        return sorted(views, key=lambda v: v.endpoint.name)
+
+    def get_endpoint(self, reference: str) -> EndpointView:
+        endpoint = resolve_endpoint(reference, self.store.load_endpoints())
+        return self._views([endpoint], self.store.load_networks(), self.store.load_namespaces())[0]
+
+    @staticmethod
+    def _views(endpoints: list[Endpoint], networks: list[Network], namespaces: list[Namespace]) -> list[EndpointView]:
+        by_network = {n.id: n for n in networks}
+        by_namespace = {n.id: n for n in namespaces}
+        return [
+            EndpointView(e, by_network.get(e.network_id), by_namespace.get(e.namespace_id) if e.namespace_id else None)
+            for e in endpoints
+        ]
+
+    def stats(self, reference: str) -> tuple[Endpoint, InterfaceCounters]:
+        endpoint = resolve_endpoint(reference, self.store.load_endpoints())
+        counters = self.backend.port_counters(endpoint.host_side)
+        if counters is None:
+            raise NotFound(
+                f"reading counters of endpoint {endpoint.name!r}: its port {endpoint.host_side} is missing",
+                hint="run `hnsctl reconcile`", hns_name="HCN_E_PORT_NOT_FOUND",
+            )
+        return endpoint, counters
+
+    def addresses(self, reference: str) -> tuple[EndpointView, list[tuple[str, str, str]]]:
+        view = self.get_endpoint(reference)
+        endpoint = view.endpoint
+        if not endpoint.is_attached:
+            return view, []
+        namespace = view.namespace.name if view.namespace and not endpoint.host_attached else None
+        return view, self.backend.port_addresses(namespace, endpoint.id)
+
+    # -- mutations
+
+    def create_endpoint(self, request: EndpointRequest) -> Endpoint:
+        wanted = validate_endpoint_request(request)
+        self.backend.require_privileges()
+        with self.store.lock():
+            endpoints = self.store.load_endpoints()
+            if any(e.name == wanted.name for e in endpoints):
+                other = next(e for e in endpoints if e.name == wanted.name)
+                raise Conflict(f"endpoint {wanted.name!r} already exists (ID {other.id})", hns_name="HCN_E_PORT_ALREADY_EXISTS")
+            network = self._network_locked(request.network)
+            subnet = self._subnet_for(network, wanted.ip, request)
+            same_network = [e for e in endpoints if e.network_id == network.id]
+            ip = self._address_locked(network, subnet, wanted.ip, same_network)
+            mac = self._mac_locked(network, ip, wanted.mac, same_network)
+            endpoint = Endpoint(
+                id=self._new_id(wanted.id, endpoints),
+                name=wanted.name,
+                network_id=network.id,
+                ip=ip,
+                prefix_len=subnet.prefix.prefixlen,
+                mac=mac,
+                gateway=subnet.gateway,
+                dns_servers=wanted.dns_servers if wanted.dns_servers is not None else network.dns_servers,
+                dns_suffix=wanted.dns_suffix if wanted.dns_suffix is not None else network.dns_suffix,
+                ifname=wanted.ifname,
+                created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            )
+            with Reverter() as revert:
+                self.backend.create_port(port_spec(endpoint, network))
+                revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side))
+                if request.namespace or request.host:
+                    endpoint = self._attach_locked(endpoint, network, request.namespace, host=request.host, revert=revert)
+                else:
+                    self.store.save_endpoint(endpoint)
+                revert.success()
+        return endpoint
+
+    def attach(self, reference: str, *, namespace: str | None = None, host: bool = False) -> Endpoint:
+        if bool(namespace) == bool(host):
+            raise InvalidInput("attach needs exactly one of --namespace NAME or --host")
+        self.backend.require_privileges()
+        with self.store.lock():
+            endpoint = resolve_endpoint(reference, self.store.load_endpoints())
+            if endpoint.is_attached:
+                if host and endpoint.host_attached:
+                    return endpoint
+                current = self._namespace_of(endpoint)
+                if namespace and current is not None and namespace in (current.name, current.id):
+                    return endpoint
+                where = "the host" if endpoint.host_attached else f"namespace {current.name if current else endpoint.namespace_id!r}"
+                raise Conflict(
+                    f"attaching endpoint {endpoint.name!r}: it is already attached to {where}",
+                    hint=f"detach it first: hnsctl endpoint detach {endpoint.name}",
+                    hns_name="HCN_E_ENDPOINT_ALREADY_ATTACHED",
+                )
+            network = NetworkService.resolve(endpoint.network_id, self.store.load_networks())
+            with Reverter() as revert:
+                if not self.backend.port_exists(endpoint.host_side):
+                    # the namespace it was in was deleted behind our back and took the pair with it
+                    self.backend.create_port(port_spec(endpoint, network))
+                    revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side))
+                endpoint = self._attach_locked(endpoint, network, namespace, host=host, revert=revert)
+                revert.success()
+        return endpoint
+
+    def detach(self, reference: str) -> Endpoint:
+        self.backend.require_privileges()
+        with self.store.lock():
+            endpoint = resolve_endpoint(reference, self.store.load_endpoints())
+            if not endpoint.is_attached:
+                return endpoint
+            return detach_locked(self.store, self.backend, endpoint, self._namespace_of(endpoint))
+
+    def delete_endpoint(self, reference: str) -> Endpoint:
+        self.backend.require_privileges()
+        with self.store.lock():
+            endpoint = resolve_endpoint(reference, self.store.load_endpoints())
+            teardown_endpoints(self.store, self.backend, [endpoint])
+        return endpoint
+
+    # -- helpers (lock held)
+
+    def _namespace_of(self, endpoint: Endpoint) -> Namespace | None:
+        if endpoint.namespace_id is None:
+            return None
+        return next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
+
+    def _attach_locked(self, endpoint: Endpoint, network: Network, namespace_ref: str | None, *, host: bool, revert: Reverter) -> Endpoint:
+        if host:
+            self.backend.attach_host(interface_config(endpoint, host=True))
+            revert.add("park the host interface", lambda: self.backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name))
+            attached = replace(endpoint, state=EndpointState.ATTACHED, host_attached=True, namespace_id=None)
+            self.store.save_endpoint(attached)
+            return attached
+        assert namespace_ref is not None
+        namespace, made = self.namespaces.ensure_locked(namespace_ref, self.store.load_namespaces())
+        if made:
+            revert.add(f"forget namespace {namespace.name}", lambda: self.namespaces.forget_locked(namespace))
+        self.backend.attach_namespace(namespace.name, interface_config(endpoint, host=False))
+        revert.add(f"detach from {namespace.name}", lambda: self.backend.detach_namespace(namespace.name, endpoint.id, endpoint.parked_name))
+        attached = replace(endpoint, state=EndpointState.ATTACHED, namespace_id=namespace.id, host_attached=False)
+        others = [e for e in self.store.load_endpoints() if e.id != endpoint.id]
+        self.namespaces.refresh_dns_locked(namespace, [*others, attached])
+        revert.add(f"restore DNS of {namespace.name}", lambda: self.namespaces.refresh_dns_locked(namespace, others))
+        self.store.save_endpoint(attached)  # last: state records only what the kernel has
+        return attached
+
+    def _network_locked(self, reference: str | None) -> Network:
+        networks = self.store.load_networks()
+        if reference is not None:
+            return NetworkService.resolve(reference, networks)
+        default = next((n for n in networks if n.name == DEFAULT_NETWORK_NAME), None)
+        if default is not None:
+            return default
+        # Like a container host's default NAT network: made on first use.
+        return self.networks.create_locked(validate_request(NetworkRequest(name=DEFAULT_NETWORK_NAME)), networks)
+
+    @staticmethod
+    def _subnet_for(network: Network, ip: IPAddress | None, request: EndpointRequest) -> Subnet:
+        if not network.subnets:
+            raise Conflict(f"network {network.name!r} has no subnet to take addresses from", hns_name="HCN_E_SUBNET_NOT_FOUND")
+        if ip is None:
+            return network.subnets[0]
+        for subnet in network.subnets:
+            if ip.version == subnet.prefix.version and ip in subnet.prefix:
+                return subnet
+        return next((s for s in network.subnets if s.prefix.version == ip.version), network.subnets[0])
+
+    @staticmethod
+    def _address_locked(network: Network, subnet: Subnet, wanted: IPAddress | None, same_network: list[Endpoint]) -> IPAddress:
+        holders = {e.ip: e for e in same_network}
+        if wanted is not None:
+            problem = ipam.static_address_problem(wanted, subnet.prefix, subnet.gateway)
+            if problem:
+                raise Conflict(f"--ip {wanted}: {problem}", hint=f"pick a free address in {subnet.prefix}, or omit --ip", hns_name="HCN_E_INVALID_IP")
+            if wanted in holders:
+                raise Conflict(
+                    f"--ip {wanted}: already held by endpoint {holders[wanted].name!r} ({holders[wanted].id})",
+                    hint="omit --ip to get a free address", hns_name="HCN_E_ADDR_INVALID_OR_RESERVED",
+                )
+            return wanted
+        address = ipam.allocate_address(subnet.prefix, subnet.gateway, set(holders))
+        if address is None:
+            raise Conflict(f"network {network.name!r}: subnet {subnet.prefix} has no free address left", hns_name="HCN_E_ADDR_INVALID_OR_RESERVED")
+        return address
+
+    @staticmethod
+    def _mac_locked(network: Network, ip: IPAddress, wanted: str | None, same_network: list[Endpoint]) -> str:
+        taken = {e.mac: e for e in same_network}
+        if wanted is not None:
+            if wanted in taken:
+                raise Conflict(f"--mac {wanted}: already used by endpoint {taken[wanted].name!r} on network {network.name!r}")
+            return wanted
+        for salt in range(MAX_MAC_ATTEMPTS):
+            mac = generated_mac(ip, salt)
+            if mac not in taken:
+                return mac
+        raise Conflict(f"choosing a MAC on network {network.name!r}: no free address found", hint="give one with --mac")
+
+    @staticmethod
+    def _new_id(requested: str | None, endpoints: list[Endpoint]) -> str:
+        shorts = {e.short for e in endpoints}
+        if requested:
+            if any(e.id == requested for e in endpoints) or requested.replace("-", "")[:8] in shorts:
+                raise Conflict(f"endpoint ID {requested} is already in use", hint="omit the ID to get a fresh one")
+            return requested
+        while True:
+            candidate = ids.new_id()
+            if candidate.replace("-", "")[:8] not in shorts:
+                return candidate
+
+
+__all__ = ["EndpointService", "EndpointView", "resolve_namespace"]

@@ -1,0 +1,165 @@
+"""Namespace operations (*-HnsNamespace): named network namespaces and which endpoints live in them."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from hnsctl.backend.base import Backend
+from hnsctl.errors import Conflict, NotFound
+from hnsctl.models import ids
+from hnsctl.models.endpoint import Endpoint
+from hnsctl.models.namespace import Namespace, validate_netns_name
+from hnsctl.service import checks
+from hnsctl.store import Store
+
+RESOLV_HEADER = "# Written by hnsctl for the endpoints of namespace {name}; rewritten on attach and detach.\n"
+
+
+@dataclass(frozen=True)
+class NamespaceView:
+    namespace: Namespace
+    endpoint_ids: tuple[str, ...]
+    present: bool  # the kernel namespace exists
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def resolve_namespace(reference: str, namespaces: list[Namespace]) -> Namespace:
+    return checks.resolve(
+        reference, namespaces, kind="namespace", key_id=lambda n: n.id, key_name=lambda n: n.name
+    )
+
+
+def resolv_conf_for(namespace: Namespace, endpoints: list[Endpoint]) -> str | None:
+    """The resolver file for a namespace from its attached endpoints' DNS settings (None: no DNS at all)."""
+    servers: list[str] = []
+    suffixes: list[str] = []
+    for endpoint in endpoints:
+        if endpoint.namespace_id != namespace.id or not endpoint.is_attached:
+            continue
+        servers.extend(s for s in endpoint.dns_servers if s not in servers)
+        if endpoint.dns_suffix and endpoint.dns_suffix not in suffixes:
+            suffixes.append(endpoint.dns_suffix)
+    if not servers and not suffixes:
+        return None
+    lines = [RESOLV_HEADER.format(name=namespace.name)]
+    if suffixes:
+        lines.append("search " + " ".join(suffixes) + "\n")
+    lines.extend(f"nameserver {s}\n" for s in servers[:3])  # the resolver reads at most three
+    return "".join(lines)
+
+
+class NamespaceService:
+    def __init__(self, store: Store, backend: Backend) -> None:
+        self.store = store
+        self.backend = backend
+        self.warnings: list[str] = []
+
+    # -- reads
+
+    def list_namespaces(self) -> list[NamespaceView]:
+        endpoints = self.store.load_endpoints()
+        return [self._view(n, endpoints) for n in sorted(self.store.load_namespaces(), key=lambda n: n.name)]
+
+    def get_namespace(self, reference: str) -> NamespaceView:
+        return self._view(resolve_namespace(reference, self.store.load_namespaces()), self.store.load_endpoints())
+
+    def _view(self, namespace: Namespace, endpoints: list[Endpoint]) -> NamespaceView:
+        attached = tuple(e.id for e in endpoints if e.namespace_id == namespace.id and e.is_attached)
+        return NamespaceView(namespace, attached, self.backend.namespace_exists(namespace.name))
+
+    # -- mutations
+
+    def create_namespace(self, name: str) -> Namespace:
+        validate_netns_name(name)
+        self.backend.require_privileges()
+        with self.store.lock():
+            existing = self.store.load_namespaces()
+            if any(n.name == name for n in existing):
+                raise Conflict(f"namespace {name!r} already exists", hns_name="HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS")
+            if self.backend.namespace_exists(name):
+                raise Conflict(
+                    f"creating namespace {name!r}: a network namespace of that name exists and hnsctl did not create it",
+                    hint=f"attach an endpoint to it (`hnsctl endpoint attach EP --namespace {name}`) to adopt it",
+                    hns_name="HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS",
+                )
+            return self.create_locked(name, existing, owned=True)
+
+    def create_locked(self, name: str, existing: list[Namespace], *, owned: bool) -> Namespace:
+        namespace = Namespace(
+            id=ids.new_id(),
+            name=name,
+            compartment_id=max((n.compartment_id for n in existing), default=0) + 1,
+            owned=owned,
+            created_at=now(),
+        )
+        if owned:
+            self.backend.create_namespace(name)
+        try:
+            self.store.save_namespace(namespace)
+        except BaseException:
+            if owned:
+                self.backend.delete_namespace(name)
+            raise
+        return namespace
+
+    def ensure_locked(self, reference: str, existing: list[Namespace]) -> tuple[Namespace, bool]:
+        """For attach: a recorded namespace, else adopt an existing netns of that name, else create it.
+
+        Returns the namespace and whether it was made now (so a failed attach can undo it).
+        """
+        try:
+            namespace = resolve_namespace(reference, existing)
+        except NotFound:
+            validate_netns_name(reference, field="--namespace")
+            adopted = self.backend.namespace_exists(reference)
+            return self.create_locked(reference, existing, owned=not adopted), True
+        if not self.backend.namespace_exists(namespace.name):
+            if not namespace.owned:
+                raise NotFound(
+                    f"namespace {namespace.name!r} was deleted outside hnsctl and hnsctl did not create it",
+                    hint=f"recreate it (ip netns add {namespace.name}) or delete hnsctl's record: hnsctl namespace delete {namespace.name}",
+                )
+            self.backend.create_namespace(namespace.name)  # ours: bring it back, as reconcile would
+        return namespace, False
+
+    def forget_locked(self, namespace: Namespace) -> None:
+        """Undo of ensure_locked for a namespace made during a failed attach."""
+        if namespace.owned:
+            self.backend.delete_namespace(namespace.name)
+        self.store.remove_namespace(namespace.id)
+
+    def refresh_dns_locked(self, namespace: Namespace, endpoints: list[Endpoint]) -> None:
+        if not self.backend.namespace_exists(namespace.name) and namespace.owned:
+            return
+        if not self.backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, endpoints)):
+            self.warnings.append(
+                f"/etc/netns/{namespace.name}/resolv.conf was not written by hnsctl; left unchanged (DNS settings not applied)"
+            )
+
+    def delete_namespace(self, reference: str, *, force: bool = False) -> Namespace:
+        """Remove-HnsNamespace. Holding endpoints is "in use" (exit 4) unless `force` detaches them first."""
+        self.backend.require_privileges()
+        with self.store.lock():
+            namespace = resolve_namespace(reference, self.store.load_namespaces())
+            endpoints = self.store.load_endpoints()
+            held = [e for e in endpoints if e.namespace_id == namespace.id and e.is_attached]
+            if held and not force:
+                raise Conflict(
+                    f"deleting namespace {namespace.name!r}: endpoints are attached: " + ", ".join(sorted(e.name for e in held)),
+                    hint="detach them first, or use --force to detach them with it",
+                    hns_name="HCN_E_ENTITY_HAS_REFERENCES",
+                )
+            if held:
+                from hnsctl.service.endpoint import detach_locked
+
+                for endpoint in held:
+                    detach_locked(self.store, self.backend, endpoint, namespace)
+            self.backend.write_resolv_conf(namespace.name, None)
+            if namespace.owned:
+                self.backend.delete_namespace(namespace.name)
+            self.store.remove_namespace(namespace.id)
+        return namespace
