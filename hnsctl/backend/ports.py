@@ -73,30 +73,42 @@ class Ports:
                 ipr.route("replace", dst=config.default_route, gateway=config.gateway, oif=index)
 
     def attach_namespace(self, namespace: str, config: InterfaceConfig) -> None:
-        """Move the parked side into the namespace under its final name, then address it and bring it up."""
+        """Move the parked side into the namespace under its final name, then address it and bring it up.
+
+        On failure part-way the interface is brought home again, so the caller's state stays true.
+        """
         ipr = self.netlink.ipr
         parked = _index(ipr, config.parked_name)
         if parked is None:
             raise KernelError(f"attaching {config.ifname}: port {config.parked_name} is missing", hint="run `hnsctl reconcile`")
+        inner = self.namespaces.socket(namespace)
+        if _index(inner, config.ifname) is not None:
+            # checked first: the kernel moves the device before it fails the rename, leaving it stranded
+            raise Conflict(
+                f"attaching to namespace {namespace}: it already has an interface named {config.ifname}",
+                hint="choose another name with --ifname",
+                hns_name="HCN_E_NAMESPACE_ATTACH_FAILED",
+            )
         fd = self.namespaces.open_fd(namespace)
         try:
             with netlink_errors(f"moving {config.parked_name} into namespace {namespace} as {config.ifname}"):
                 ipr.link("set", index=parked, net_ns_fd=fd, ifname=config.ifname)
-        except Conflict:
-            raise Conflict(
-                f"attaching to namespace {namespace}: it already has an interface named {config.ifname}",
-                hint="choose another name with --ifname",
-            ) from None
+        except BaseException:
+            self.detach_namespace(namespace, config.owner, config.parked_name)
+            raise
         finally:
             os.close(fd)
-        inner = self.namespaces.socket(namespace)
-        index = _index(inner, config.ifname)
-        if index is None:
-            raise KernelError(f"attaching {config.ifname}: it did not arrive in namespace {namespace}")
-        lo = _index(inner, "lo")
-        if lo is not None:
-            inner.link("set", index=lo, state="up")
-        self._configure(inner, index, config, where=f"in namespace {namespace}", routes=True)
+        try:
+            index = _index(inner, config.ifname)
+            if index is None:
+                raise KernelError(f"attaching {config.ifname}: it did not arrive in namespace {namespace}")
+            lo = _index(inner, "lo")
+            if lo is not None:
+                inner.link("set", index=lo, state="up")
+            self._configure(inner, index, config, where=f"in namespace {namespace}", routes=True)
+        except BaseException:
+            self.detach_namespace(namespace, config.owner, config.parked_name)
+            raise
 
     def detach_namespace(self, namespace: str, owner: str, parked_name: str) -> None:
         """Bring the container side home, parked and bare. A vanished namespace took the pair with it: done."""

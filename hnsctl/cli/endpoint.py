@@ -185,15 +185,22 @@ def attach(
     endpoint: EndpointArg,
     namespace: Annotated[Optional[str], typer.Option("--namespace", help="Namespace ID, prefix or name; made (or adopted from `ip netns`) if it does not exist.", show_default=False)] = None,
     host: Annotated[bool, typer.Option("--host", help="Attach to the host namespace (Attach-HnsHostEndpoint).")] = False,
+    ifname: Annotated[Optional[str], typer.Option("--ifname", help="Interface name to use from now on (e.g. when eth0 is taken in the namespace).", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Attach an endpoint to a namespace or to the host (Attach-HnsEndpoint / Attach-HnsHostEndpoint)."""
+    """Attach an endpoint to a namespace or to the host (Attach-HnsEndpoint / Attach-HnsHostEndpoint).
+
+    
+    Examples:
+      hnsctl endpoint attach api --namespace api1      # api1 is created (or adopted from `ip netns`) if needed
+      hnsctl endpoint attach hostep --host
+    """
     use_output(output)
     with context.services(dry_run=dry_run) as services:
-        attached = services.endpoint.attach(endpoint, namespace=namespace, host=host)
+        attached = services.endpoint.attach(endpoint, namespace=namespace, host=host, ifname=ifname)
         operations = services.operations()
         warnings = services.warnings()
         view = _view_of(services, attached)

@@ -219,12 +219,15 @@ class EndpointService:
                 revert.success()
         return endpoint
 
-    def attach(self, reference: str, *, namespace: str | None = None, host: bool = False) -> Endpoint:
+    def attach(self, reference: str, *, namespace: str | None = None, host: bool = False, ifname: str | None = None) -> Endpoint:
         if bool(namespace) == bool(host):
             raise InvalidInput("attach needs exactly one of --namespace NAME or --host")
+        new_ifname = validate_ifname(ifname) if ifname else None
         self.backend.require_privileges()
         with self.store.lock():
             endpoint = resolve_endpoint(reference, self.store.load_endpoints())
+            if new_ifname and not endpoint.is_attached:
+                endpoint = replace(endpoint, ifname=new_ifname)
             if endpoint.is_attached:
                 if host and endpoint.host_attached:
                     return endpoint

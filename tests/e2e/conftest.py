@@ -77,8 +77,16 @@ class Host:
         return name
 
 
+def named_namespaces() -> set[str]:
+    try:
+        return {p.name for p in Path("/run/netns").iterdir()}
+    except FileNotFoundError:
+        return set()
+
+
 @pytest.fixture
 def host(tmp_path: Path) -> Iterator[Host]:
+    before = named_namespaces()
     name = new_namespace("host")
     upstream = new_namespace("up")
     h = Host(name, upstream, tmp_path / "state")
@@ -91,7 +99,7 @@ def host(tmp_path: Path) -> Iterator[Host]:
         ip("link", "set", "wan0", "up", netns=upstream)
         yield h
     finally:
-        for extra in h.extra_namespaces:
-            delete_namespace(extra)
-        delete_namespace(upstream)
-        delete_namespace(name)
+        # everything made during the test: by the test itself or by hnsctl (namespace create / attach)
+        for leftover in named_namespaces() - before:
+            delete_namespace(leftover)
+        subprocess.run(["sh", "-c", "rm -rf /etc/netns/*"], check=False)
