@@ -265,3 +265,13 @@ def test_dry_run_endpoint_changes_nothing(host: Host) -> None:
 
 def host_links(host: Host) -> list[str]:
     return list(host.links())
+
+
+def test_quickstart_runs_and_is_idempotent(host: Host) -> None:
+    quickstart = Path(__file__).resolve().parents[2] / "examples" / "quickstart.sh"
+    for _ in range(2):
+        result = nsexec(host.name, "sh", str(quickstart), env=host.env())
+        assert result.returncode == 0, result.stdout + result.stderr
+    (endpoint,) = host.json("endpoint", "list")
+    assert endpoint["Name"] == "web1-ep" and endpoint["Namespace"]["Name"] == "web1" and endpoint["VirtualNetworkName"] == "nat"
+    assert endpoint["IPAddress"] == "172.16.0.2"
