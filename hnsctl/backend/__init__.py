@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from hnsctl.backend.base import Backend
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hnsctl.backend.base import Backend
 
 
 def open_backend(*, dry_run: bool) -> Backend:

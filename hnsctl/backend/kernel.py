@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hnsctl.backend import sysctl
-from hnsctl.backend.base import (
-    BridgeSpec,
-    InterfaceConfig,
-    InterfaceCounters,
-    NetworkFirewall,
-    OwnedLink,
-    PortSpec,
-    RouteInfo,
-)
 from hnsctl.backend.privileges import require_net_admin
 
 if TYPE_CHECKING:
+    from hnsctl.backend.base import (
+        BridgeSpec,
+        InterfaceConfig,
+        InterfaceCounters,
+        NetworkFirewall,
+        OwnedLink,
+        PortSpec,
+        RouteInfo,
+    )
     from hnsctl.backend.firewall import Firewall
     from hnsctl.backend.netlink import Netlink
     from hnsctl.backend.netns import Namespaces

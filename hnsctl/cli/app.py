@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from hnsctl.cli import context, endpoint, namespace, network, system
+from hnsctl.cli import context, system
 from hnsctl.cli.render import print_error
 from hnsctl.errors import ExitCode, HnsError
 
@@ -18,21 +20,17 @@ Exit codes:
   5 kernel failure  6 state locked  7 corrupt state  130 interrupted
 """
 
-app = typer.Typer(
-    name="hnsctl",
-    help="Windows Host Networking Service (HNS) networks, endpoints and namespaces on the Linux kernel. Mirrors the *-Hns* cmdlets.",
-    epilog=EXIT_CODES_HELP,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-app.add_typer(network.app, name="network")
-app.add_typer(endpoint.app, name="endpoint")
-app.add_typer(namespace.app, name="namespace")
-app.command("version")(system.version)
+# Command groups by name -> module holding its Typer `app`. Only the group a command line names is
+# imported and built: Typer inspects every command's signature on each run, so building all of them
+# for `hnsctl network list` would cost start-up time that scripts pay in loops.
+GROUPS = {
+    "network": "hnsctl.cli.network",
+    "endpoint": "hnsctl.cli.endpoint",
+    "namespace": "hnsctl.cli.namespace",
+}
+GLOBAL_OPTIONS_WITH_VALUE = {"--state-dir", "--lock-timeout"}
 
 
-@app.callback()
 def root(
     state_dir: Annotated[
         Optional[Path],
@@ -46,10 +44,56 @@ def root(
     context.reset(state_dir=state_dir, lock_timeout=lock_timeout, debug=debug)
 
 
+def create_app(groups: list[str] | None = None) -> typer.Typer:
+    """The root Typer app with the given command groups (all of them when None)."""
+    application = typer.Typer(
+        name="hnsctl",
+        help="Windows Host Networking Service (HNS) networks, endpoints and namespaces on the Linux kernel. "
+        "Mirrors the *-Hns* cmdlets.",
+        epilog=EXIT_CODES_HELP,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    application.callback()(root)
+    for name in groups if groups is not None else list(GROUPS):
+        application.add_typer(importlib.import_module(GROUPS[name]).app, name=name)
+    application.command("version")(system.version)
+    return application
+
+
+def requested_group(argv: list[str]) -> str | None:
+    """The command group a command line names, skipping global options; None when unsure."""
+    if any(key.endswith("_COMPLETE") for key in os.environ if key.startswith("_HNSCTL")):
+        return None  # shell completion walks the whole tree
+    skip_next = False
+    for arg in argv:
+        if skip_next:
+            skip_next = False
+            continue
+        if arg in GLOBAL_OPTIONS_WITH_VALUE:
+            skip_next = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg if arg in GROUPS else None
+    return None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`hnsctl.cli.app.app`: the full tree, for tests and tooling (main() builds only what it needs)."""
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: expected errors become one stderr line and a documented exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    group = requested_group(args)
+    application = create_app([group] if group else None)
     try:
-        app(args=argv, prog_name="hnsctl")
+        application(args=args, prog_name="hnsctl")
     except HnsError as error:
         if context.CURRENT.debug:
             import traceback

@@ -10,11 +10,12 @@ from typing import Any
 from hnsctl.cli import context
 from hnsctl.cli.render import OutputFormat, print_json, print_lines, print_plan, print_warning
 from hnsctl.errors import HnsError, InvalidInput, MultipleErrors, NotFound
-from hnsctl.models import hnsjson
 
 
 def read_json_argument(source: str) -> dict[str, Any]:
     """`--json FILE` or `--json -` (standard input), parsed into an object with errors naming the source."""
+    from hnsctl.models import hnsjson
+
     if source == "-":
         return hnsjson.load_document(sys.stdin.read(), source="standard input")
     try:

@@ -61,13 +61,27 @@ def network_from_record(record: dict[str, Any]) -> Network:
             name=_str(record, "name"),
             type=NetworkType(_str(record, "type")),
             subnets=subnets,
-            dns_servers=tuple(str(s) for s in record.get("dns_servers", [])),
+            dns_servers=_str_list(record, "dns_servers"),
             dns_suffix=str(record.get("dns_suffix", "")),
-            flags=int(record.get("flags", 0)),
+            flags=_non_negative_int(record, "flags"),
             created_at=str(record.get("created_at", "")),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise CodecError(f"invalid network record: {exc}") from exc
+
+
+def _str_list(record: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = record.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CodecError(f"field {key!r} must be a list of strings")
+    return tuple(value)
+
+
+def _non_negative_int(record: dict[str, Any], key: str) -> int:
+    value = record.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise CodecError(f"field {key!r} must be a non-negative integer")
+    return value
 
 
 def _str(record: dict[str, Any], key: str) -> str:
@@ -108,10 +122,10 @@ def endpoint_from_record(record: dict[str, Any]) -> Endpoint:
             name=_str(record, "name"),
             network_id=_str(record, "network_id"),
             ip=ipaddress.ip_address(_str(record, "ip")),
-            prefix_len=int(record["prefix_len"]),
+            prefix_len=_non_negative_int(record, "prefix_len"),
             mac=_str(record, "mac"),
             gateway=ipaddress.ip_address(record["gateway"]) if record.get("gateway") else None,
-            dns_servers=tuple(str(s) for s in record.get("dns_servers", [])),
+            dns_servers=_str_list(record, "dns_servers"),
             dns_suffix=str(record.get("dns_suffix", "")),
             ifname=_str(record, "ifname"),
             state=EndpointState(int(record["state"])),
@@ -119,7 +133,7 @@ def endpoint_from_record(record: dict[str, Any]) -> Endpoint:
             host_attached=bool(record.get("host_attached", False)),
             created_at=str(record.get("created_at", "")),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise CodecError(f"invalid endpoint record: {exc}") from exc
 
 
@@ -140,7 +154,7 @@ def namespace_from_record(record: dict[str, Any]) -> Namespace:
         return Namespace(
             id=_str(record, "id"),
             name=_str(record, "name"),
-            compartment_id=int(record["compartment_id"]),
+            compartment_id=_non_negative_int(record, "compartment_id"),
             owned=bool(record.get("owned", True)),
             created_at=str(record.get("created_at", "")),
         )

@@ -11,9 +11,13 @@ import json
 from typing import Any
 
 from hnsctl.errors import InvalidInput
-from hnsctl.models.endpoint import Endpoint, EndpointRequest
-from hnsctl.models.namespace import Namespace
+from typing import TYPE_CHECKING
+
 from hnsctl.models.network import Network, NetworkRequest, SubnetRequest
+
+if TYPE_CHECKING:
+    from hnsctl.models.endpoint import Endpoint, EndpointRequest
+    from hnsctl.models.namespace import Namespace
 
 V2_SCHEMA = {"Major": 2, "Minor": 0}
 
@@ -310,6 +314,8 @@ def namespace_to_v2(namespace: Namespace, endpoint_ids: list[str]) -> dict[str, 
 
 def endpoint_request_from_document(doc: dict[str, Any]) -> EndpointRequest:
     """An HNS endpoint document (V1 `HNSEndpoint` or V2 `HostComputeEndpoint`) as a request."""
+    from hnsctl.models.endpoint import EndpointRequest
+
     v2 = is_v2_document(doc) or "IpConfigurations" in doc or "HostComputeNetwork" in doc
     _reject_unknown(doc, ENDPOINT_V2_KEYS if v2 else ENDPOINT_V1_KEYS, path="")
     if doc.get("Policies"):

@@ -176,12 +176,22 @@ def parse_dns_servers(values: list[str] | tuple[str, ...], *, field: str = "--dn
 
 
 def validate_dns_suffix(text: str, *, field: str = "--dns-suffix") -> str:
+    """ASCII letters, digits and inner hyphens per label (internationalised names in their xn-- form)."""
     text = text.strip()
     labels = text.rstrip(".").split(".") if text else []
-    for label in labels:
-        if not label or len(label) > 63 or not all(c.isalnum() or c == "-" for c in label):
-            raise InvalidInput(f"invalid {field} {text!r}: expected a DNS domain such as corp.example.com")
+    if len(text.rstrip(".")) > 253 or any(not _is_dns_label(label) for label in labels):
+        raise InvalidInput(f"invalid {field} {text!r}: expected a DNS domain such as corp.example.com")
     return text
+
+
+def _is_dns_label(label: str) -> bool:
+    return (
+        0 < len(label) <= 63
+        and label.isascii()
+        and all(c.isalnum() or c == "-" for c in label)
+        and not label.startswith("-")
+        and not label.endswith("-")
+    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ so no other code branches on dry-run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hnsctl.config import Settings
@@ -18,16 +17,47 @@ if TYPE_CHECKING:
     from hnsctl.service.network import NetworkService
 
 
-@dataclass
 class Services:
-    backend: Backend
-    network: NetworkService
-    endpoint: EndpointService
-    namespace: NamespaceService
+    """The service objects of one invocation, each built on first use (read-only commands stay light)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from hnsctl.backend import open_backend
+        from hnsctl.store import OverlayStore, Store
+
+        store_type = OverlayStore if settings.dry_run else Store
+        self.store = store_type(settings.state_dir, lock_timeout=settings.lock_timeout)
+        self.backend: Backend = open_backend(dry_run=settings.dry_run)
+        self._network: NetworkService | None = None
+        self._namespace: NamespaceService | None = None
+        self._endpoint: EndpointService | None = None
+
+    @property
+    def network(self) -> NetworkService:
+        if self._network is None:
+            from hnsctl.service.network import NetworkService
+
+            self._network = NetworkService(self.store, self.backend)
+        return self._network
+
+    @property
+    def namespace(self) -> NamespaceService:
+        if self._namespace is None:
+            from hnsctl.service.namespace import NamespaceService
+
+            self._namespace = NamespaceService(self.store, self.backend)
+        return self._namespace
+
+    @property
+    def endpoint(self) -> EndpointService:
+        if self._endpoint is None:
+            from hnsctl.service.endpoint import EndpointService
+
+            self._endpoint = EndpointService(self.store, self.backend, self.network, self.namespace)
+        return self._endpoint
 
     def warnings(self) -> list[str]:
         """Things the user should know that did not stop the operation."""
-        return list(self.namespace.warnings)
+        return list(self._namespace.warnings) if self._namespace else []
 
     def operations(self) -> list[str]:
         """Kernel operations a dry run would have done, in order."""
@@ -38,16 +68,4 @@ class Services:
 
 
 def open_services(settings: Settings) -> Services:
-    from hnsctl.backend import open_backend
-    from hnsctl.service.endpoint import EndpointService
-    from hnsctl.service.namespace import NamespaceService
-    from hnsctl.service.network import NetworkService
-    from hnsctl.store import OverlayStore, Store
-
-    store_type = OverlayStore if settings.dry_run else Store
-    store = store_type(settings.state_dir, lock_timeout=settings.lock_timeout)
-    backend = open_backend(dry_run=settings.dry_run)
-    networks = NetworkService(store, backend)
-    namespaces = NamespaceService(store, backend)
-    endpoints = EndpointService(store, backend, networks, namespaces)
-    return Services(backend=backend, network=networks, endpoint=endpoints, namespace=namespaces)
+    return Services(settings)

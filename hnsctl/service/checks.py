@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from hnsctl.backend.base import RouteInfo
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models.network import IPNetwork, Network
 from hnsctl.service.ipam import overlaps
+
+if TYPE_CHECKING:
+    from hnsctl.backend.base import RouteInfo
 
 T = TypeVar("T")
 MIN_PREFIX = 4

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hnsctl.backend.base import Backend
 from hnsctl.errors import Conflict, InvalidInput
 from hnsctl.models import ids
 from hnsctl.models.network import (
@@ -24,9 +24,10 @@ from hnsctl.models.network import (
     validate_dns_suffix,
 )
 from hnsctl.service import checks, ipam
-from hnsctl.service.plan import plan_network
-from hnsctl.service.revert import Reverter
-from hnsctl.store import Store
+
+if TYPE_CHECKING:
+    from hnsctl.backend.base import Backend
+    from hnsctl.store import Store
 
 DEFAULT_NETWORK_NAME = "nat"
 MAX_ID_ATTEMPTS = 16
@@ -179,6 +180,8 @@ class NetworkService:
                 from hnsctl.service.endpoint import teardown_endpoints
 
                 teardown_endpoints(self.store, self.backend, endpoints)
+            from hnsctl.service.plan import plan_network
+
             plan = plan_network(network)
             self.backend.remove_firewall(network.id)
             self.backend.delete_link(plan.bridge.name)
@@ -189,6 +192,9 @@ class NetworkService:
 
     def _apply(self, network: Network) -> None:
         """Kernel first (with undo), state last: a crash in between leaves only tagged kernel objects."""
+        from hnsctl.service.plan import plan_network
+        from hnsctl.service.revert import Reverter
+
         plan = plan_network(network)
         with Reverter() as revert:
             self.backend.create_bridge(plan.bridge)

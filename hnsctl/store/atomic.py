@@ -10,10 +10,14 @@ FILE_MODE = 0o600
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create the directory (and parents) owner-only; tighten an existing one we own."""
+    """Create the directory (and parents) owner-only.
+
+    An existing directory is left as it is: `--state-dir /tmp` must never chmod /tmp.
+    """
+    if path.is_dir():
+        return
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o777 != DIR_MODE:
-        os.chmod(path, DIR_MODE)
+    os.chmod(path, DIR_MODE)  # mkdir's mode is filtered by the umask
 
 
 def fsync_dir(path: Path) -> None:

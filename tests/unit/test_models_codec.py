@@ -116,22 +116,12 @@ def test_decoding_anything_gives_a_network_or_codec_error_never_a_crash(record: 
         pass
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG models/codec.py network_from_record: int(record['flags']) raises OverflowError for `flags = inf` "
-    "(valid TOML), which is not caught, so a corrupt file crashes instead of raising CodecError/CorruptState",
-)
 def test_infinite_flags_are_a_codec_error() -> None:
     record = tomllib.loads(tomli_w.dumps(valid_record(flags=DROP)) + "flags = inf\n")
     with pytest.raises(CodecError):
         network_from_record(record)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG models/codec.py network_from_record: dns_servers = \"10.0.0.53\" (a string, not a list) is decoded "
-    "character by character into ('1','0','.',...) instead of being refused as corrupt",
-)
 def test_dns_servers_as_a_string_is_a_codec_error() -> None:
     with pytest.raises(CodecError):
         network_from_record(valid_record(dns_servers="10.0.0.53"))

@@ -68,15 +68,16 @@ def test_write_atomic_failure_keeps_the_old_file_and_removes_the_temp_file(tmp_p
     assert os.listdir(tmp_path) == ["x.toml"]
 
 
-def test_ensure_private_dir_creates_0700_and_tightens_an_existing_dir(tmp_path: Path) -> None:
+def test_ensure_private_dir_creates_0700_and_leaves_an_existing_dir_alone(tmp_path: Path) -> None:
+    """`--state-dir /tmp` must never chmod /tmp: only directories hnsctl creates get 0700."""
     fresh = tmp_path / "a"
     ensure_private_dir(fresh)
     assert mode(fresh) == 0o700
-    loose = tmp_path / "b"
-    loose.mkdir(mode=0o755)
-    os.chmod(loose, 0o755)
-    ensure_private_dir(loose)
-    assert mode(loose) == 0o700
+    shared = tmp_path / "b"
+    shared.mkdir(mode=0o755)
+    os.chmod(shared, 0o1777)
+    ensure_private_dir(shared)
+    assert mode(shared) == 0o1777
 
 
 def test_ensure_private_dir_ignores_a_permissive_umask(tmp_path: Path) -> None:
