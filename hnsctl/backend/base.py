@@ -37,6 +37,7 @@ class PortSpec:
     host_side: str
     parked_name: str
     bridge: str
+    mac: str  # kernel form; set when the pair is made so it survives every move
 
 
 @dataclass(frozen=True)

@@ -74,9 +74,9 @@ class DryRunBackend:
 
     def create_port(self, spec: PortSpec) -> None:
         self._created.add(spec.host_side)
-        self._ops.append(f"ip link add {spec.host_side} type veth peer name {spec.parked_name}")
+        self._ops.append(f"ip link add {spec.host_side} master {spec.bridge} up type veth peer name {spec.parked_name} address {spec.mac}")
         self._ops.append(f"ip link set {spec.parked_name} alias {owner_tag(spec.owner)}")
-        self._ops.append(f"ip link set {spec.host_side} alias {owner_tag(spec.owner)} master {spec.bridge} up")
+        self._ops.append(f"ip link set {spec.host_side} alias {owner_tag(spec.owner)}")
 
     def delete_port(self, host_side: str) -> None:
         self._created.discard(host_side)
@@ -86,7 +86,6 @@ class DryRunBackend:
         return self.link_exists(host_side)
 
     def _configure(self, prefix: str, config: InterfaceConfig, *, routes: bool) -> None:
-        self._ops.append(f"{prefix}link set {config.ifname} address {config.mac}")
         for address in config.addresses:
             self._ops.append(f"{prefix}addr add {address} dev {config.ifname}")
         self._ops.append(f"{prefix}link set {config.ifname} up")

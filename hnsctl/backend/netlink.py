@@ -49,8 +49,14 @@ class Netlink:
             self._ipr = None
 
     def index_of(self, name: str) -> int | None:
-        found = self.ipr.link_lookup(ifname=name)
-        return found[0] if found else None
+        """One RTM_GETLINK by name: constant time, where link_lookup dumps every interface."""
+        try:
+            (link,) = self.ipr.link("get", ifname=name)
+        except NetlinkError as exc:
+            if exc.code in GONE:
+                return None
+            raise
+        return int(link["index"])
 
     def link_exists(self, name: str) -> bool:
         return self.index_of(name) is not None

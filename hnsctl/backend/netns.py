@@ -102,14 +102,27 @@ class Namespaces:
             _call(_libc.unshare(CLONE_NEWNET), f"creating namespace {name}")
             try:
                 _mount("/proc/thread-self/ns/net", path, MS_BIND, f"mounting namespace {name}")
+                from pyroute2 import IPRoute
+
+                sock = IPRoute()  # opened while inside: bound to the new namespace for good
+                self._sockets[name] = sock
+                sock.link("set", index=1, state="up")  # lo
             finally:
                 _call(_libc.setns(self.home_fd, CLONE_NEWNET), "returning to hnsctl's own namespace")
         except OSError as exc:
-            path.unlink(missing_ok=True)
+            self._undo_create(name)
             raise KernelError(str(exc.strerror)) from None
         except BaseException:
-            path.unlink(missing_ok=True)
+            self._undo_create(name)
             raise
+
+    def _undo_create(self, name: str) -> None:
+        sock = self._sockets.pop(name, None)
+        if sock is not None:
+            sock.close()  # type: ignore[attr-defined]
+        path = netns_path(name)
+        _libc.umount2(str(path).encode(), MNT_DETACH)
+        path.unlink(missing_ok=True)
 
     def delete(self, name: str) -> None:
         """Unmount and unlink; the namespace dies once nothing else holds it. Missing is fine."""

@@ -17,9 +17,18 @@ from hnsctl.errors import Conflict, KernelError
 from hnsctl.models.ids import owner_tag
 
 
+LOOPBACK_INDEX = 1  # lo is always the first interface of a network namespace
+
+
 def _index(ipr: Any, name: str) -> int | None:
-    found = ipr.link_lookup(ifname=name)
-    return found[0] if found else None
+    """One RTM_GETLINK by name: constant time, where link_lookup dumps every interface."""
+    try:
+        (link,) = ipr.link("get", ifname=name)
+    except NetlinkError as exc:
+        if exc.code in (errno.ENODEV, errno.ENOENT):
+            return None
+        raise
+    return int(link["index"])
 
 
 def _find_by_owner(ipr: Any, owner: str) -> tuple[int, str] | None:
@@ -41,15 +50,14 @@ class Ports:
         bridge = _index(ipr, spec.bridge)
         if bridge is None:
             raise KernelError(f"creating port {spec.host_side}: bridge {spec.bridge} is missing", hint="run `hnsctl reconcile`")
+        # One message makes the pair, plugs the host side into the bridge and brings it up; the kernel
+        # ignores an alias in a create request, so the two tags follow (by name: no lookups).
         with netlink_errors(f"creating veth pair {spec.host_side}/{spec.parked_name}"):
-            ipr.link("add", ifname=spec.host_side, kind="veth", peer={"ifname": spec.parked_name})
-        host = _index(ipr, spec.host_side)
-        parked = _index(ipr, spec.parked_name)
-        if host is None or parked is None:
-            raise KernelError(f"creating veth pair {spec.host_side}: the kernel did not report it")
-        with netlink_errors(f"plugging {spec.host_side} into {spec.bridge}"):
-            ipr.link("set", index=parked, ifalias=owner_tag(spec.owner))
-            ipr.link("set", index=host, ifalias=owner_tag(spec.owner), master=bridge, state="up")
+            ipr.link("add", ifname=spec.host_side, kind="veth", master=bridge, state="up",
+                     peer={"ifname": spec.parked_name, "address": spec.mac})
+        with netlink_errors(f"tagging veth pair {spec.host_side}/{spec.parked_name}"):
+            ipr.link("set", ifname=spec.host_side, ifalias=owner_tag(spec.owner))
+            ipr.link("set", ifname=spec.parked_name, ifalias=owner_tag(spec.owner))
 
     def exists(self, host_side: str) -> bool:
         return self.netlink.link_exists(host_side)
@@ -60,7 +68,6 @@ class Ports:
 
     def _configure(self, ipr: Any, index: int, config: InterfaceConfig, *, where: str, routes: bool) -> None:
         with netlink_errors(f"configuring {config.ifname} {where}"):
-            ipr.link("set", index=index, address=config.mac)
             for address in config.addresses:
                 iface = ipaddress.ip_interface(address)
                 try:
@@ -102,9 +109,7 @@ class Ports:
             index = _index(inner, config.ifname)
             if index is None:
                 raise KernelError(f"attaching {config.ifname}: it did not arrive in namespace {namespace}")
-            lo = _index(inner, "lo")
-            if lo is not None:
-                inner.link("set", index=lo, state="up")
+            inner.link("set", index=LOOPBACK_INDEX, state="up")
             self._configure(inner, index, config, where=f"in namespace {namespace}", routes=True)
         except BaseException:
             self.detach_namespace(namespace, config.owner, config.parked_name)

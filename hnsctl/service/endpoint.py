@@ -82,7 +82,13 @@ def resolve_endpoint(reference: str, endpoints: list[Endpoint]) -> Endpoint:
 
 
 def port_spec(endpoint: Endpoint, network: Network) -> PortSpec:
-    return PortSpec(owner=endpoint.id, host_side=endpoint.host_side, parked_name=endpoint.parked_name, bridge=network.bridge_name)
+    return PortSpec(
+        owner=endpoint.id,
+        host_side=endpoint.host_side,
+        parked_name=endpoint.parked_name,
+        bridge=network.bridge_name,
+        mac=kernel_mac(endpoint.mac),
+    )
 
 
 def interface_config(endpoint: Endpoint, *, host: bool) -> InterfaceConfig:
@@ -213,7 +219,7 @@ class EndpointService:
                 self.backend.create_port(port_spec(endpoint, network))
                 revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side))
                 if request.namespace or request.host:
-                    endpoint = self._attach_locked(endpoint, network, request.namespace, host=request.host, revert=revert)
+                    endpoint = self._attach_locked(endpoint, network, request.namespace, host=request.host, revert=revert, others=endpoints)
                 else:
                     self.store.save_endpoint(endpoint)
                 revert.success()
@@ -225,7 +231,8 @@ class EndpointService:
         new_ifname = validate_ifname(ifname) if ifname else None
         self.backend.require_privileges()
         with self.store.lock():
-            endpoint = resolve_endpoint(reference, self.store.load_endpoints())
+            endpoints = self.store.load_endpoints()
+            endpoint = resolve_endpoint(reference, endpoints)
             if new_ifname and not endpoint.is_attached:
                 endpoint = replace(endpoint, ifname=new_ifname)
             if endpoint.is_attached:
@@ -246,7 +253,8 @@ class EndpointService:
                     # the namespace it was in was deleted behind our back and took the pair with it
                     self.backend.create_port(port_spec(endpoint, network))
                     revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side))
-                endpoint = self._attach_locked(endpoint, network, namespace, host=host, revert=revert)
+                others = [e for e in endpoints if e.id != endpoint.id]
+                endpoint = self._attach_locked(endpoint, network, namespace, host=host, revert=revert, others=others)
                 revert.success()
         return endpoint
 
@@ -272,7 +280,10 @@ class EndpointService:
             return None
         return next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
 
-    def _attach_locked(self, endpoint: Endpoint, network: Network, namespace_ref: str | None, *, host: bool, revert: Reverter) -> Endpoint:
+    def _attach_locked(
+        self, endpoint: Endpoint, network: Network, namespace_ref: str | None, *, host: bool, revert: Reverter, others: list[Endpoint]
+    ) -> Endpoint:
+        """Attach with the lock held; `others` are the recorded endpoints other than this one."""
         if host:
             self.backend.attach_host(interface_config(endpoint, host=True))
             revert.add("park the host interface", lambda: self.backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name))
@@ -286,7 +297,6 @@ class EndpointService:
         self.backend.attach_namespace(namespace.name, interface_config(endpoint, host=False))
         revert.add(f"detach from {namespace.name}", lambda: self.backend.detach_namespace(namespace.name, endpoint.id, endpoint.parked_name))
         attached = replace(endpoint, state=EndpointState.ATTACHED, namespace_id=namespace.id, host_attached=False)
-        others = [e for e in self.store.load_endpoints() if e.id != endpoint.id]
         self.namespaces.refresh_dns_locked(namespace, [*others, attached])
         revert.add(f"restore DNS of {namespace.name}", lambda: self.namespaces.refresh_dns_locked(namespace, others))
         self.store.save_endpoint(attached)  # last: state records only what the kernel has

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,6 +27,8 @@ from hnsctl.store.atomic import ensure_private_dir, remove_durably, write_atomic
 from hnsctl.store.lock import StateLock
 
 T = TypeVar("T")
+FileVersion = tuple[int, int, int]
+CACHE_DIR = "cache"
 NETWORKS = "networks"
 ENDPOINTS = "endpoints"
 NAMESPACES = "namespaces"
@@ -37,6 +41,8 @@ class Store:
     def __init__(self, root: Path, *, lock_timeout: float) -> None:
         self.root = root
         self.lock_timeout = lock_timeout
+        self._caches: dict[str, dict[str, list[Any]]] = {}
+        self._decoded: dict[str, dict[str, tuple[FileVersion, Any]]] = {}
 
     # -- locking
 
@@ -80,40 +86,100 @@ class Store:
     # -- generic record I/O (overridden by the dry-run overlay)
 
     def _load(self, kind: str, decode: Callable[[dict[str, Any]], T]) -> list[T]:
+        memo = self._decoded.setdefault(kind, {})
         objects = []
-        for path, record in self._records(kind):
+        for path, version, record in self._records(kind):
+            hit = memo.get(path.name)
+            if hit is not None and version is not None and hit[0] == version:
+                objects.append(hit[1])
+                continue
             try:
-                objects.append(decode(record))
+                obj = decode(record)
             except CodecError as exc:
                 raise CorruptState(
                     f"reading state file {path}: {exc}",
                     hint="restore it from a backup or move it aside; hnsctl never overwrites a file it cannot read",
                 ) from None
+            if version is not None:
+                memo[path.name] = (version, obj)
+            objects.append(obj)
         return objects
 
-    def _records(self, kind: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+    def _records(self, kind: str) -> list[tuple[Path, FileVersion | None, dict[str, Any]]]:
+        """Every record of a kind, with the (inode, mtime, size) it was read at.
+
+        Parsed records are kept in `<state-dir>/cache/<kind>.json` keyed by that version, so a host with
+        a thousand endpoints parses only the files that changed since the last run. Every write is a
+        rename to a new inode, so a changed file never matches a stale cache entry. The cache is
+        derived data: losing it, or failing to write it (an unprivileged reader), costs only time.
+        """
         directory = self.root / kind
         try:
-            paths = sorted(directory.glob("*.toml"))
+            entries = sorted((e for e in os.scandir(directory) if e.name.endswith(".toml")), key=lambda e: e.name)
+        except FileNotFoundError:
+            return []
         except PermissionError:
             raise self._permission_error(directory) from None
-        for path in paths:
+        cache = self._disk_cache(kind)
+        fresh: dict[str, list[Any]] = {}
+        records = []
+        misses = 0
+        for entry in entries:
+            path = Path(entry.path)
             try:
-                data = path.read_bytes()
+                st = entry.stat()
             except FileNotFoundError:
-                continue  # removed by a concurrent writer between glob and read
-            except PermissionError:
-                raise self._permission_error(path) from None
+                continue  # removed by a concurrent writer between listing and stat
+            version = (st.st_ino, st.st_mtime_ns, st.st_size)
+            cached = cache.get(entry.name)
+            if cached is not None and tuple(cached[0]) == version:
+                record = cached[1]
+            else:
+                misses += 1
+                record = self._parse(path)
+                if record is None:
+                    continue
+            fresh[entry.name] = [list(version), record]
+            records.append((path, version, record))
+        if misses or len(fresh) != len(cache):
+            self._save_disk_cache(kind, fresh)
+        return records
+
+    def _parse(self, path: Path) -> dict[str, Any] | None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except PermissionError:
+            raise self._permission_error(path) from None
+        try:
+            record = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise CorruptState(
+                f"reading state file {path}: not valid TOML ({exc})",
+                hint="restore it from a backup or move it aside; hnsctl never overwrites a file it cannot read",
+            ) from None
+        if record.get("id") != path.stem:
+            raise CorruptState(f"reading state file {path}: its id {record.get('id')!r} does not match the file name")
+        return record
+
+    def _disk_cache(self, kind: str) -> dict[str, list[Any]]:
+        if kind not in self._caches:
             try:
-                record = tomllib.loads(data.decode("utf-8"))
-            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise CorruptState(
-                    f"reading state file {path}: not valid TOML ({exc})",
-                    hint="restore it from a backup or move it aside; hnsctl never overwrites a file it cannot read",
-                ) from None
-            if record.get("id") != path.stem:
-                raise CorruptState(f"reading state file {path}: its id {record.get('id')!r} does not match the file name")
-            yield path, record
+                data = json.loads((self.root / CACHE_DIR / f"{kind}.json").read_bytes())
+                self._caches[kind] = data if isinstance(data, dict) else {}
+            except (OSError, ValueError):
+                self._caches[kind] = {}
+        return self._caches[kind]
+
+    def _save_disk_cache(self, kind: str, cache: dict[str, list[Any]]) -> None:
+        self._caches[kind] = cache
+        try:
+            directory = self.root / CACHE_DIR
+            ensure_private_dir(directory)
+            write_atomic(directory / f"{kind}.json", json.dumps(cache, separators=(",", ":")).encode(), durable=False)
+        except OSError:
+            pass  # a reader without write access just parses again next time
 
     def _write(self, kind: str, object_id: str, record: dict[str, Any]) -> None:
         import tomli_w  # only mutations pay for the writer
@@ -153,17 +219,25 @@ class OverlayStore(Store):
     def lock(self) -> contextlib.AbstractContextManager[object]:
         return contextlib.nullcontext()
 
-    def _records(self, kind: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+    def _records(self, kind: str) -> list[tuple[Path, FileVersion | None, dict[str, Any]]]:
+        records = []
         seen = set()
-        for path, record in super()._records(kind):
+        for path, version, record in super()._records(kind):
             key = (kind, path.stem)
             seen.add(key)
             if key in self._removed:
                 continue
-            yield path, self._written.get(key, record)
+            if key in self._written:
+                records.append((path, None, self._written[key]))
+            else:
+                records.append((path, version, record))
         for (written_kind, object_id), record in self._written.items():
             if written_kind == kind and (kind, object_id) not in seen and (kind, object_id) not in self._removed:
-                yield self.root / kind / f"{object_id}.toml", record
+                records.append((self.root / kind / f"{object_id}.toml", None, record))
+        return records
+
+    def _save_disk_cache(self, kind: str, cache: dict[str, list[Any]]) -> None:
+        self._caches[kind] = cache  # a dry run writes nothing at all, not even the cache
 
     def _write(self, kind: str, object_id: str, record: dict[str, Any]) -> None:
         self._removed.discard((kind, object_id))
