@@ -7,8 +7,7 @@ import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pyroute2 import IPRoute
-from pyroute2.netlink.exceptions import NetlinkError
+from hnsctl.backend.pyroute import IPRoute, NetlinkError
 
 from hnsctl.backend.base import BridgeSpec, OwnedLink, RouteInfo
 from hnsctl.errors import Conflict, KernelError, PermissionDenied

@@ -102,7 +102,7 @@ class Namespaces:
             _call(_libc.unshare(CLONE_NEWNET), f"creating namespace {name}")
             try:
                 _mount("/proc/thread-self/ns/net", path, MS_BIND, f"mounting namespace {name}")
-                from pyroute2 import IPRoute
+                from hnsctl.backend.pyroute import IPRoute
 
                 sock = IPRoute()  # opened while inside: bound to the new namespace for good
                 self._sockets[name] = sock
@@ -151,7 +151,7 @@ class Namespaces:
         """An IPRoute bound to namespace `name` (the socket keeps the namespace it was created in)."""
         if name in self._sockets:
             return self._sockets[name]
-        from pyroute2 import IPRoute
+        from hnsctl.backend.pyroute import IPRoute
 
         fd = self.open_fd(name)
         try:

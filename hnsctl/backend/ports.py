@@ -8,7 +8,7 @@ import ipaddress
 import os
 from typing import Any
 
-from pyroute2.netlink.exceptions import NetlinkError
+from hnsctl.backend.pyroute import NetlinkError
 
 from hnsctl.backend.base import InterfaceConfig, InterfaceCounters, PortSpec
 from hnsctl.backend.netlink import Netlink, netlink_errors
