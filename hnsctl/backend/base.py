@@ -105,7 +105,8 @@ class Backend(Protocol):
     def create_bridge(self, spec: BridgeSpec) -> None:
         """Create the bridge, tag it, add its addresses and bring it up. Raises Conflict if the name is taken."""
 
-    def delete_link(self, name: str) -> None: ...
+    def delete_link(self, name: str, owner: str) -> None:
+        """Delete an interface made for `owner`; gone counts as done, one tagged for another owner is refused."""
 
     def apply_network_firewall(self, firewall: NetworkFirewall) -> None:
         """Replace every rule owned by `firewall.owner` with the rendered set, in one transaction."""
@@ -120,7 +121,7 @@ class Backend(Protocol):
     def create_port(self, spec: PortSpec) -> None:
         """Create the veth pair: host side tagged, on the bridge and up; the other side tagged and parked."""
 
-    def delete_port(self, host_side: str) -> None:
+    def delete_port(self, host_side: str, owner: str) -> None:
         """Remove the pair wherever its other side is. Already gone counts as done."""
 
     def port_exists(self, host_side: str) -> bool: ...

@@ -55,7 +55,7 @@ class DryRunBackend:
             self._ops.append(f"ip addr add {address} dev {spec.name}")
         self._ops.append(f"ip link set {spec.name} up")
 
-    def delete_link(self, name: str) -> None:
+    def delete_link(self, name: str, owner: str) -> None:
         self._created.discard(name)
         self._ops.append(f"ip link del {name}")
 
@@ -78,7 +78,7 @@ class DryRunBackend:
         self._ops.append(f"ip link set {spec.parked_name} alias {owner_tag(spec.owner)}")
         self._ops.append(f"ip link set {spec.host_side} alias {owner_tag(spec.owner)}")
 
-    def delete_port(self, host_side: str) -> None:
+    def delete_port(self, host_side: str, owner: str) -> None:
         self._created.discard(host_side)
         self._ops.append(f"ip link del {host_side}")
 

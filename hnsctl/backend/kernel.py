@@ -80,8 +80,8 @@ class KernelBackend:
     def create_bridge(self, spec: BridgeSpec) -> None:
         self.netlink.create_bridge(spec)
 
-    def delete_link(self, name: str) -> None:
-        self.netlink.delete_link(name)
+    def delete_link(self, name: str, owner: str) -> None:
+        self.netlink.delete_link(name, owner)
 
     def apply_network_firewall(self, firewall: NetworkFirewall) -> None:
         self.firewall.apply(firewall)
@@ -95,8 +95,8 @@ class KernelBackend:
     def create_port(self, spec: PortSpec) -> None:
         self.ports.create(spec)
 
-    def delete_port(self, host_side: str) -> None:
-        self.ports.delete(host_side)
+    def delete_port(self, host_side: str, owner: str) -> None:
+        self.ports.delete(host_side, owner)
 
     def port_exists(self, host_side: str) -> bool:
         return self.ports.exists(host_side)

@@ -94,10 +94,25 @@ class Netlink:
                 self.ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
             self.ipr.link("set", index=index, state="up")
 
-    def delete_link(self, name: str) -> None:
-        index = self.index_of(name)
-        if index is None:
-            return
+    def delete_link(self, name: str, owner: str) -> None:
+        """Delete an interface hnsctl made for `owner`. Gone is fine; one tagged for someone else is refused.
+
+        An untagged interface with hnsctl's derived name is taken as ours: it is what a crash between
+        creating and tagging leaves behind.
+        """
+        try:
+            (link,) = self.ipr.link("get", ifname=name)
+        except NetlinkError as exc:
+            if exc.code in GONE:
+                return
+            raise
+        alias = link.get("ifalias")
+        if alias and alias != owner_tag(owner):
+            raise Conflict(
+                f"deleting interface {name}: it is tagged {alias!r}, not {owner_tag(owner)!r}; left untouched",
+                hint="it belongs to something else; remove it yourself if it is a leftover",
+            )
+        index = int(link["index"])
         try:
             with netlink_errors(f"deleting interface {name}"):
                 self.ipr.link("del", index=index)

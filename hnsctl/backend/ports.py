@@ -62,9 +62,9 @@ class Ports:
     def exists(self, host_side: str) -> bool:
         return self.netlink.link_exists(host_side)
 
-    def delete(self, host_side: str) -> None:
+    def delete(self, host_side: str, owner: str) -> None:
         """Deleting one end of a veth removes the other, wherever it is."""
-        self.netlink.delete_link(host_side)
+        self.netlink.delete_link(host_side, owner)
 
     def _configure(self, ipr: Any, index: int, config: InterfaceConfig, *, where: str, routes: bool) -> None:
         with netlink_errors(f"configuring {config.ifname} {where}"):

@@ -57,7 +57,7 @@ def delete_each(
             continue
         deleted.append(obj.id)
         if dry_run:
-            print_plan(operations, f"{kind} {obj.name!r} would be deleted")
+            print_plan(operations, f"{kind} {obj.name!r} would be deleted", as_json=output is OutputFormat.json)
         elif quiet:
             print_lines([obj.id])
         elif output is OutputFormat.table:

@@ -122,7 +122,7 @@ def create(
         view = _view_of(services, endpoint)
     print_warnings(warnings)
     if dry_run:
-        print_plan(operations, f"endpoint {endpoint.name!r} would get {endpoint.ip}/{endpoint.prefix_len}")
+        print_plan(operations, f"endpoint {endpoint.name!r} would get {endpoint.ip}/{endpoint.prefix_len}", as_json=output is OutputFormat.json)
         return
     _print_endpoint(view, output, schema, quiet, "created")
 
@@ -206,7 +206,7 @@ def attach(
         view = _view_of(services, attached)
     print_warnings(warnings)
     if dry_run:
-        print_plan(operations, f"endpoint {attached.name!r} would be attached")
+        print_plan(operations, f"endpoint {attached.name!r} would be attached", as_json=output is OutputFormat.json)
         return
     _print_endpoint(view, output, schema, quiet, "attached")
 
@@ -226,7 +226,7 @@ def detach(
         operations = services.operations()
         view = _view_of(services, detached)
     if dry_run:
-        print_plan(operations, f"endpoint {detached.name!r} would be detached")
+        print_plan(operations, f"endpoint {detached.name!r} would be detached", as_json=output is OutputFormat.json)
         return
     _print_endpoint(view, output, schema, quiet, "detached")
 

@@ -57,7 +57,7 @@ def create(
         namespace = services.namespace.create_namespace(name)
         operations = services.operations()
     if dry_run:
-        print_plan(operations, f"namespace {name!r} would be created")
+        print_plan(operations, f"namespace {name!r} would be created", as_json=output is OutputFormat.json)
         return
     from hnsctl.service.namespace import NamespaceView
 
@@ -137,15 +137,17 @@ def add_endpoint(
     endpoint: EndpointArg,
     quiet: QuietOpt = False,
     dry_run: DryRunOpt = False,
+    output: OutputOpt = OutputFormat.table,
 ) -> None:
     """Attach an endpoint to this namespace (Add-HnsNamespaceEndpoint); same as `endpoint attach EP --namespace NS`."""
+    use_output(output)
     with context.services(dry_run=dry_run) as services:
         attached = services.endpoint.attach(endpoint, namespace=namespace)
         operations = services.operations()
         warnings = services.warnings()
     print_warnings(warnings)
     if dry_run:
-        print_plan(operations, f"endpoint {attached.name!r} would be attached to {namespace!r}")
+        print_plan(operations, f"endpoint {attached.name!r} would be attached to {namespace!r}", as_json=output is OutputFormat.json)
     elif quiet:
         print_lines([attached.id])
     else:
@@ -158,8 +160,10 @@ def remove_endpoint(
     endpoint: EndpointArg,
     quiet: QuietOpt = False,
     dry_run: DryRunOpt = False,
+    output: OutputOpt = OutputFormat.table,
 ) -> None:
     """Detach an endpoint from this namespace (Remove-HnsNamespaceEndpoint)."""
+    use_output(output)
     with context.services(dry_run=dry_run) as services:
         view = services.endpoint.get_endpoint(endpoint)
         ns = services.namespace.get_namespace(namespace).namespace
@@ -171,7 +175,7 @@ def remove_endpoint(
         detached = services.endpoint.detach(view.endpoint.id)
         operations = services.operations()
     if dry_run:
-        print_plan(operations, f"endpoint {detached.name!r} would be detached from {ns.name!r}")
+        print_plan(operations, f"endpoint {detached.name!r} would be detached from {ns.name!r}", as_json=output is OutputFormat.json)
     elif quiet:
         print_lines([detached.id])
     else:

@@ -122,7 +122,7 @@ def create(
         network, created = services.network.ensure_network(request) if if_not_exists else (services.network.create_network(request), True)
         operations = services.operations()
     if dry_run and created:
-        print_plan(operations, f"network {network.name!r} would be created with subnet {_subnets(network)}")
+        print_plan(operations, f"network {network.name!r} would be created with subnet {_subnets(network)}", as_json=output is OutputFormat.json)
         return
     if quiet:
         print_lines([network.id])

@@ -44,7 +44,10 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     console.print(table)
 
 
-def print_plan(operations: Sequence[str], summary: str) -> None:
+def print_plan(operations: Sequence[str], summary: str, *, as_json: bool = False) -> None:
+    if as_json:
+        print_json({"DryRun": True, "Summary": summary, "Operations": list(operations)})
+        return
     lines = [f"  {op}" for op in operations]
     print_lines(["would run:", *lines, f"dry run: {summary}; nothing was changed"])
 
@@ -54,6 +57,8 @@ def print_error(error: HnsError, *, as_json: bool) -> None:
         sys.stderr.write(json.dumps(error.to_json()) + "\n")
         return
     sys.stderr.write(f"hnsctl: error: {error.message}\n")
+    for note in getattr(error, "__notes__", ()):
+        sys.stderr.write(f"note: {note}\n")  # e.g. an undo that failed during rollback
     if error.hint:
         sys.stderr.write(f"hint: {error.hint}\n")
 

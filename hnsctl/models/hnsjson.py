@@ -163,6 +163,7 @@ def _v1_addressing(doc: dict[str, Any]) -> tuple[list[SubnetRequest], list[str],
     for i, entry in enumerate(_list_of_objects(doc, "Subnets")):
         path = f"Subnets[{i}]"
         _reject_unknown(entry, SUBNET_V1_KEYS, path=path + ".")
+        _refuse_isolation_policies(entry, path)
         prefix = entry.get("AddressPrefix")
         if not isinstance(prefix, str):
             raise InvalidInput(f"invalid JSON field {path}.AddressPrefix: expected a CIDR string", hns_name="HCN_E_INVALID_SUBNET")
@@ -180,9 +181,15 @@ def _v1_addressing(doc: dict[str, Any]) -> tuple[list[SubnetRequest], list[str],
 def _v2_addressing(doc: dict[str, Any]) -> tuple[list[SubnetRequest], list[str], str]:
     subnets: list[SubnetRequest] = []
     for i, ipam in enumerate(_list_of_objects(doc, "Ipams")):
+        if str(ipam.get("Type", "Static")).lower() != "static":
+            raise InvalidInput(
+                f"invalid JSON field Ipams[{i}].Type {ipam.get('Type')!r}: only Static addressing is supported",
+                hns_name="HCN_E_REQUEST_UNSUPPORTED",
+            )
         for j, entry in enumerate(_list_of_objects(ipam, "Subnets", path=f"Ipams[{i}].")):
             path = f"Ipams[{i}].Subnets[{j}]"
             _reject_unknown(entry, SUBNET_V2_KEYS, path=path + ".")
+            _refuse_isolation_policies(entry, path)
             prefix = entry.get("IpAddressPrefix")
             if not isinstance(prefix, str):
                 raise InvalidInput(f"invalid JSON field {path}.IpAddressPrefix: expected a CIDR string", hns_name="HCN_E_INVALID_SUBNET")
@@ -201,6 +208,15 @@ def _v2_addressing(doc: dict[str, Any]) -> tuple[list[SubnetRequest], list[str],
     if not suffix and isinstance(dns.get("Search"), list) and dns["Search"]:
         suffix = dns["Search"][0]
     return subnets, [str(s) for s in servers], str(suffix)
+
+
+def _refuse_isolation_policies(subnet: dict[str, Any], path: str) -> None:
+    """VLAN / VSID subnet policies need network types not built yet: refuse rather than drop them."""
+    for k, policy in enumerate(_list_of_objects(subnet, "Policies", path=path + ".")):
+        raise InvalidInput(
+            f"invalid JSON field {path}.Policies[{k}]: subnet policy {policy.get('Type')!r} is not supported yet",
+            hns_name="HCN_E_INVALID_POLICY_TYPE",
+        )
 
 
 def _list_of_objects(doc: dict[str, Any], key: str, *, path: str = "") -> list[dict[str, Any]]:
@@ -344,7 +360,7 @@ def endpoint_request_from_document(doc: dict[str, Any]) -> EndpointRequest:
         return EndpointRequest(
             name=name, network=_optional_str(doc, "HostComputeNetwork"), ip=ip, prefix_len=prefix_len,
             mac=_optional_str(doc, "MacAddress"), dns_servers=servers, dns_suffix=suffix, gateway=gateway,
-            id=_optional_str(doc, "ID"),
+            id=_optional_str(doc, "ID"), ifname=_optional_str(doc, "InterfaceName"),
         )
     servers_text = _optional_str(doc, "DNSServerList") or ""
     return EndpointRequest(
@@ -357,6 +373,7 @@ def endpoint_request_from_document(doc: dict[str, Any]) -> EndpointRequest:
         dns_servers=tuple(s for s in servers_text.split(",") if s.strip()),
         dns_suffix=_optional_str(doc, "DNSSuffix"),
         id=_optional_str(doc, "ID"),
+        ifname=_optional_str(doc, "InterfaceName"),
     )
 
 

@@ -122,7 +122,7 @@ def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]
     namespaces = {n.id: n for n in store.load_namespaces()}
     touched: dict[str, Namespace] = {}
     for endpoint in endpoints:
-        backend.delete_port(endpoint.host_side)
+        backend.delete_port(endpoint.host_side, endpoint.id)
         store.remove_endpoint(endpoint.id)
         if endpoint.namespace_id in namespaces:
             touched[endpoint.namespace_id] = namespaces[endpoint.namespace_id]  # type: ignore[index]
@@ -136,6 +136,20 @@ def _refresh_dns(store: Store, backend: Backend, namespace: Namespace, endpoints
 
     if backend.namespace_exists(namespace.name):
         backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, endpoints))
+
+
+def _check_document_addressing(request: EndpointRequest, subnet: Subnet) -> None:
+    """A document's PrefixLength / gateway must agree with the subnet: they are derived, never overridden."""
+    if request.prefix_len is not None and request.prefix_len != subnet.prefix.prefixlen:
+        raise InvalidInput(
+            f"invalid JSON field PrefixLength {request.prefix_len}: the network's subnet {subnet.prefix} has /{subnet.prefix.prefixlen}",
+            hns_name="HCN_E_INVALID_PREFIX",
+        )
+    if request.gateway and (subnet.gateway is None or parse_address(request.gateway, field="GatewayAddress") != subnet.gateway):
+        raise InvalidInput(
+            f"invalid JSON field GatewayAddress {request.gateway}: the network's gateway is {subnet.gateway or 'none'}",
+            hns_name="HCN_E_INVALID_IP",
+        )
 
 
 class EndpointService:
@@ -199,6 +213,7 @@ class EndpointService:
                 raise Conflict(f"endpoint {wanted.name!r} already exists (ID {other.id})", hns_name="HCN_E_PORT_ALREADY_EXISTS")
             network = self._network_locked(request.network)
             subnet = self._subnet_for(network, wanted.ip, request)
+            _check_document_addressing(request, subnet)
             same_network = [e for e in endpoints if e.network_id == network.id]
             ip = self._address_locked(network, subnet, wanted.ip, same_network)
             mac = self._mac_locked(network, ip, wanted.mac, same_network)
@@ -217,7 +232,7 @@ class EndpointService:
             )
             with Reverter() as revert:
                 self.backend.create_port(port_spec(endpoint, network))
-                revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side))
+                revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side, endpoint.id))
                 if request.namespace or request.host:
                     endpoint = self._attach_locked(endpoint, network, request.namespace, host=request.host, revert=revert, others=endpoints)
                 else:
@@ -252,7 +267,7 @@ class EndpointService:
                 if not self.backend.port_exists(endpoint.host_side):
                     # the namespace it was in was deleted behind our back and took the pair with it
                     self.backend.create_port(port_spec(endpoint, network))
-                    revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side))
+                    revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side, endpoint.id))
                 others = [e for e in endpoints if e.id != endpoint.id]
                 endpoint = self._attach_locked(endpoint, network, namespace, host=host, revert=revert, others=others)
                 revert.success()

@@ -29,7 +29,7 @@ def now() -> str:
 
 def resolve_namespace(reference: str, namespaces: list[Namespace]) -> Namespace:
     return checks.resolve(
-        reference, namespaces, kind="namespace", key_id=lambda n: n.id, key_name=lambda n: n.name
+        reference, namespaces, kind="namespace", key_id=lambda n: n.id, key_name=lambda n: n.name, hns_name="ERROR_NOT_FOUND"
     )
 
 

@@ -63,7 +63,7 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
             hns_name="HCN_E_REQUEST_UNSUPPORTED",
         )
     if request.adapter:
-        raise InvalidInput(f"--adapter does not apply to {net_type.value} networks: they have no uplink adapter")
+        raise InvalidInput(f"NetworkAdapterName does not apply to {net_type.value} networks: they have no uplink adapter")
     for policy in request.policies:
         raise InvalidInput(
             f"network policy type {policy.get('Type')!r} is not supported yet on {net_type.value} networks",
@@ -184,7 +184,7 @@ class NetworkService:
 
             plan = plan_network(network)
             self.backend.remove_firewall(network.id)
-            self.backend.delete_link(plan.bridge.name)
+            self.backend.delete_link(plan.bridge.name, network.id)
             self.store.remove_network(network.id)
         return network
 
@@ -198,7 +198,7 @@ class NetworkService:
         plan = plan_network(network)
         with Reverter() as revert:
             self.backend.create_bridge(plan.bridge)
-            revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name))
+            revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name, network.id))
             if plan.firewall is not None:
                 revert.add(f"remove rules of {network.id}", lambda: self.backend.remove_firewall(network.id))
                 self.backend.apply_network_firewall(plan.firewall)

@@ -51,8 +51,10 @@ def test_create_bridge_twice_is_a_conflict_and_delete_is_idempotent(netns: str) 
     backend.create_bridge(BridgeSpec("hns-0b7e4c2a", OWNER))
     with pytest.raises(Conflict):
         backend.create_bridge(BridgeSpec("hns-0b7e4c2a", OWNER))
-    backend.delete_link("hns-0b7e4c2a")
-    backend.delete_link("hns-0b7e4c2a")  # already gone counts as done
+    with pytest.raises(Conflict, match="tagged"):
+        backend.delete_link("hns-0b7e4c2a", OTHER)  # another owner's interface is never removed
+    backend.delete_link("hns-0b7e4c2a", OWNER)
+    backend.delete_link("hns-0b7e4c2a", OWNER)  # already gone counts as done
     assert not backend.link_exists("hns-0b7e4c2a")
 
 

@@ -75,7 +75,7 @@ class FakeBackend:
         self.calls.append(("create_bridge", spec))
         self.links.add(spec.name)
 
-    def delete_link(self, name: str) -> None:
+    def delete_link(self, name: str, owner: str) -> None:
         self.calls.append(("delete_link", name))
         self.links.discard(name)
 

@@ -97,7 +97,7 @@ def test_policies_are_refused_until_supported() -> None:
 
 
 def test_adapter_is_refused_for_networks_without_uplink() -> None:
-    with pytest.raises(InvalidInput, match="--adapter does not apply"):
+    with pytest.raises(InvalidInput, match="NetworkAdapterName does not apply"):
         validate_request(request(adapter="eth0"))
 
 
