@@ -78,6 +78,8 @@ class OwnedLink:
     name: str
     owner: str
     kind: str
+    addresses: frozenset[str] = frozenset()  # "10.200.0.1/24", link-local excluded
+    up: bool = True
 
 
 @dataclass
@@ -107,6 +109,12 @@ class Backend(Protocol):
 
     def delete_link(self, name: str, owner: str) -> None:
         """Delete an interface made for `owner`; gone counts as done, one tagged for another owner is refused."""
+
+    def repair_bridge(self, spec: BridgeSpec) -> None:
+        """Bring an existing bridge back to `spec`: tag, missing addresses, up. Never removes anything."""
+
+    def firewall_owners(self) -> set[str]:
+        """IDs that own at least one rule in hnsctl's table."""
 
     def apply_network_firewall(self, firewall: NetworkFirewall) -> None:
         """Replace every rule owned by `firewall.owner` with the rendered set, in one transaction."""

@@ -59,6 +59,21 @@ class DryRunBackend:
         self._created.discard(name)
         self._ops.append(f"ip link del {name}")
 
+    def repair_bridge(self, spec: BridgeSpec) -> None:
+        self._ops.append(f"ip link set {spec.name} alias {owner_tag(spec.owner)} up; add missing addresses {', '.join(spec.addresses) or '-'}")
+
+    def firewall_owners(self) -> set[str]:
+        try:
+            from hnsctl.backend.firewall import Firewall
+
+            firewall = Firewall()
+            try:
+                return firewall.owners()
+            finally:
+                firewall.close()
+        except Exception:  # noqa: BLE001 - a dry run without nftables access reports nothing there
+            return set()
+
     def apply_network_firewall(self, firewall: NetworkFirewall) -> None:
         self._ops.append(f"nft begin transaction (replace rules of {firewall.owner} in {FAMILY} {TABLE})")
         for rule in network_rules(firewall):

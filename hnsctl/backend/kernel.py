@@ -83,6 +83,12 @@ class KernelBackend:
     def delete_link(self, name: str, owner: str) -> None:
         self.netlink.delete_link(name, owner)
 
+    def repair_bridge(self, spec: BridgeSpec) -> None:
+        self.netlink.repair_bridge(spec)
+
+    def firewall_owners(self) -> set[str]:
+        return self.firewall.owners()
+
     def apply_network_firewall(self, firewall: NetworkFirewall) -> None:
         self.firewall.apply(firewall)
 

@@ -72,13 +72,34 @@ class Netlink:
         return routes
 
     def list_owned_links(self) -> list[OwnedLink]:
+        addresses: dict[int, set[str]] = {}
+        for addr in self.ipr.get_addr():
+            ip = addr.get("address")
+            if ip and not ipaddress.ip_address(ip).is_link_local:
+                addresses.setdefault(addr["index"], set()).add(f"{ip}/{addr['prefixlen']}")
         owned = []
         for link in self.ipr.get_links():
             owner = owner_from_tag(link.get("ifalias"))
             if owner:
                 kind = link.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND") or ""
-                owned.append(OwnedLink(link.get("ifname"), owner, kind))
+                up = bool(link["flags"] & 1)
+                owned.append(OwnedLink(link.get("ifname"), owner, kind, frozenset(addresses.get(link["index"], ())), up))
         return owned
+
+    def repair_bridge(self, spec: BridgeSpec) -> None:
+        index = self.index_of(spec.name)
+        if index is None:
+            raise KernelError(f"repairing bridge {spec.name}: it does not exist")
+        present = {
+            f"{a.get('address')}/{a['prefixlen']}" for a in self.ipr.get_addr(index=index) if a.get("address")
+        }
+        with netlink_errors(f"repairing bridge {spec.name}"):
+            self.ipr.link("set", index=index, ifalias=owner_tag(spec.owner))
+            for address in spec.addresses:
+                iface = ipaddress.ip_interface(address)
+                if f"{iface.ip}/{iface.network.prefixlen}" not in present:
+                    self.ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
+            self.ipr.link("set", index=index, state="up")
 
     def create_bridge(self, spec: BridgeSpec) -> None:
         doing = f"creating bridge {spec.name}"

@@ -59,6 +59,7 @@ def create_app(groups: list[str] | None = None) -> typer.Typer:
     for name in groups if groups is not None else list(GROUPS):
         application.add_typer(importlib.import_module(GROUPS[name]).app, name=name)
     application.command("version")(system.version)
+    application.command("reconcile")(system.reconcile)
     return application
 
 

@@ -1,10 +1,15 @@
-"""`hnsctl version` — the tool's version in text or JSON."""
+"""`hnsctl version` and `hnsctl reconcile`: the tool itself, and keeping the kernel in line with state."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from hnsctl import __version__
+from hnsctl.cli import context
 from hnsctl.cli.options import OutputOpt, use_output
-from hnsctl.cli.render import OutputFormat, print_json, print_lines
+from hnsctl.cli.render import OutputFormat, print_json, print_lines, print_table
 
 
 def version(output: OutputOpt = OutputFormat.table) -> None:
@@ -15,3 +20,32 @@ def version(output: OutputOpt = OutputFormat.table) -> None:
         print_json({"Version": __version__, "Major": major, "Minor": minor})
     else:
         print_lines([f"hnsctl {__version__}"])
+
+
+def reconcile(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report the differences; change nothing.")] = False,
+    output: OutputOpt = OutputFormat.table,
+) -> None:
+    """Compare recorded state with the kernel; recreate what is missing, remove hnsctl-tagged orphans.
+
+    Run it after a crash, after someone ran `nft flush ruleset` or deleted a bridge, veth or
+    namespace by hand, or after a reboot. Only objects carrying hnsctl's tag are ever touched.
+    """
+    use_output(output)
+    with context.services() as services:
+        differences = services.reconcile.reconcile(repair=not dry_run)
+    if output is OutputFormat.json:
+        print_json({
+            "Repaired": not dry_run,
+            "Differences": [
+                {"Kind": d.kind, "Name": d.name, "ID": d.object_id, "Problem": d.problem, "Action": d.action}
+                for d in differences
+            ],
+        })
+        return
+    if not differences:
+        print_lines(["in sync: the kernel matches the recorded state"])
+        return
+    print_table(["KIND", "NAME", "PROBLEM", "ACTION"], [[d.kind, d.name, d.problem, d.action] for d in differences])
+    verb = "would be repaired (dry run)" if dry_run else "repaired"
+    print_lines([f"{len(differences)} difference(s) {verb}"])

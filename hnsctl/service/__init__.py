@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from hnsctl.service.endpoint import EndpointService
     from hnsctl.service.namespace import NamespaceService
     from hnsctl.service.network import NetworkService
+    from hnsctl.service.reconcile import ReconcileService
 
 
 class Services:
@@ -54,6 +55,12 @@ class Services:
 
             self._endpoint = EndpointService(self.store, self.backend, self.network, self.namespace)
         return self._endpoint
+
+    @property
+    def reconcile(self) -> ReconcileService:
+        from hnsctl.service.reconcile import ReconcileService
+
+        return ReconcileService(self.store, self.backend)
 
     def warnings(self) -> list[str]:
         """Things the user should know that did not stop the operation."""

@@ -1,0 +1,162 @@
+"""Reconcile: compare the recorded state with the kernel, report every difference, repair it.
+
+The recorded state is the truth; the kernel is brought back to what it implies (the same plans that
+create uses). Kernel objects tagged `hnsctl:<id>` whose ID is recorded nowhere are orphans — what a
+crash between a kernel change and the state write leaves — and are removed. Nothing without hnsctl's
+tag is ever looked at twice, let alone touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hnsctl.models.network import NetworkType
+from hnsctl.service.endpoint import interface_config, port_spec
+from hnsctl.service.namespace import resolv_conf_for
+from hnsctl.service.plan import plan_network
+
+if TYPE_CHECKING:
+    from hnsctl.backend.base import Backend, OwnedLink
+    from hnsctl.models.endpoint import Endpoint
+    from hnsctl.models.namespace import Namespace
+    from hnsctl.models.network import Network
+    from hnsctl.store import Store
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the kernel differs from the recorded state, and what reconcile does about it."""
+
+    kind: str  # namespace | network | endpoint | orphan
+    name: str
+    object_id: str
+    problem: str
+    action: str
+
+
+class ReconcileService:
+    def __init__(self, store: Store, backend: Backend) -> None:
+        self.store = store
+        self.backend = backend
+
+    def reconcile(self, *, repair: bool = True) -> list[Difference]:
+        """Report (and with `repair`, fix) every difference; runs under the state lock like any mutation."""
+        self.backend.require_privileges()
+        with self.store.lock():
+            run = _Run(self.store, self.backend, repair)
+            run.namespaces()
+            run.networks()
+            run.endpoints()
+            run.orphans()
+            return run.differences
+
+
+class _Run:
+    def __init__(self, store: Store, backend: Backend, repair: bool) -> None:
+        self.store = store
+        self.backend = backend
+        self.repair = repair
+        self.differences: list[Difference] = []
+        self.network_list: list[Network] = store.load_networks()
+        self.endpoint_list: list[Endpoint] = store.load_endpoints()
+        self.namespace_list: list[Namespace] = store.load_namespaces()
+        self.links: dict[str, OwnedLink] = {link.name: link for link in backend.list_owned_links()}
+        self.firewall_owners = backend.firewall_owners()
+
+    def found(self, kind: str, name: str, object_id: str, problem: str, action: str) -> None:
+        self.differences.append(Difference(kind, name, object_id, problem, action if self.repair else f"would {action}"))
+
+    def namespaces(self) -> None:
+        for namespace in self.namespace_list:
+            if self.backend.namespace_exists(namespace.name):
+                continue
+            if namespace.owned:
+                self.found("namespace", namespace.name, namespace.id, f"/run/netns/{namespace.name} is missing", "recreate it")
+                if self.repair:
+                    self.backend.create_namespace(namespace.name)
+            else:
+                self.found("namespace", namespace.name, namespace.id, "adopted namespace is gone", "nothing (hnsctl did not create it)")
+
+    def networks(self) -> None:
+        for network in self.network_list:
+            plan = plan_network(network)
+            link = self.links.get(plan.bridge.name)
+            if link is None:
+                self.found("network", network.name, network.id, f"bridge {plan.bridge.name} is missing", "recreate the bridge")
+                if self.repair:
+                    self.backend.create_bridge(plan.bridge)
+            elif link.owner != network.id:
+                self.found("network", network.name, network.id,
+                           f"{plan.bridge.name} is tagged for {link.owner}", "nothing (resolve by hand)")
+                continue
+            elif not set(plan.bridge.addresses) <= link.addresses or not link.up:
+                self.found("network", network.name, network.id,
+                           f"bridge {plan.bridge.name} lost its address or is down", "restore address and state")
+                if self.repair:
+                    self.backend.repair_bridge(plan.bridge)
+            if plan.firewall is not None and network.id not in self.firewall_owners:
+                self.found("network", network.name, network.id, "nftables rules are missing", "re-apply the rules")
+                if self.repair:
+                    self.backend.apply_network_firewall(plan.firewall)
+            if self.repair and network.type is NetworkType.NAT:
+                for version in sorted(plan.forwarding):
+                    self.backend.enable_forwarding(version)
+
+    def endpoints(self) -> None:
+        networks = {n.id: n for n in self.network_list}
+        namespaces = {n.id: n for n in self.namespace_list}
+        for endpoint in self.endpoint_list:
+            network = networks.get(endpoint.network_id)
+            if network is None:
+                self.found("endpoint", endpoint.name, endpoint.id, f"its network {endpoint.network_id} is not recorded",
+                           f"nothing (delete it: hnsctl endpoint delete {endpoint.name})")
+                continue
+            namespace = namespaces.get(endpoint.namespace_id) if endpoint.namespace_id else None
+            port_missing = endpoint.host_side not in self.links
+            if port_missing:
+                self.found("endpoint", endpoint.name, endpoint.id, f"port {endpoint.host_side} is missing",
+                           "recreate the port" + (" and re-attach" if endpoint.is_attached else ""))
+                if self.repair:
+                    self.backend.create_port(port_spec(endpoint, network))
+            if not endpoint.is_attached:
+                continue
+            if endpoint.host_attached:
+                if port_missing or endpoint.host_ifname not in self.links:
+                    if not port_missing:
+                        self.found("endpoint", endpoint.name, endpoint.id, f"host interface {endpoint.host_ifname} is missing", "re-attach to the host")
+                    if self.repair:
+                        self._recreate_port(endpoint, network, port_missing)
+                        self.backend.attach_host(interface_config(endpoint, host=True))
+                continue
+            if namespace is None:
+                continue
+            if not port_missing and self.backend.port_addresses(namespace.name, endpoint.id):
+                continue
+            if not port_missing:
+                self.found("endpoint", endpoint.name, endpoint.id, f"its interface is missing from namespace {namespace.name}",
+                           f"re-attach to {namespace.name}")
+            if self.repair and self.backend.namespace_exists(namespace.name):
+                self._recreate_port(endpoint, network, port_missing)
+                self.backend.attach_namespace(namespace.name, interface_config(endpoint, host=False))
+                self.backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, self.endpoint_list))
+
+    def _recreate_port(self, endpoint: Endpoint, network: Network, just_made: bool) -> None:
+        """Start the attach from a fresh parked pair unless one was made a moment ago."""
+        if just_made:
+            return
+        self.backend.delete_port(endpoint.host_side, endpoint.id)
+        self.backend.create_port(port_spec(endpoint, network))
+
+    def orphans(self) -> None:
+        known = {n.id for n in self.network_list} | {e.id for e in self.endpoint_list}
+        for link in self.links.values():
+            if link.owner not in known:
+                self.found("orphan", link.name, link.owner, f"{link.kind or 'interface'} tagged for an object hnsctl has no record of",
+                           "delete it")
+                if self.repair:
+                    self.backend.delete_link(link.name, link.owner)
+        for owner in sorted(self.firewall_owners - known):
+            self.found("orphan", "inet hnsctl", owner, "nftables rules of an object hnsctl has no record of", "remove them")
+            if self.repair:
+                self.backend.remove_firewall(owner)
