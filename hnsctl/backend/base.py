@@ -30,6 +30,26 @@ class NetworkFirewall:
 
 
 @dataclass(frozen=True)
+class PortMapSpec:
+    """One port mapping: (protocol, external port, optional VIP) -> endpoint address and port."""
+
+    protocol: str
+    external_port: int
+    vip: str | None
+    target_ip: str
+    target_port: int
+
+
+@dataclass(frozen=True)
+class OutboundNatSpec:
+    owner: str  # the policy's ID
+    endpoint_ip: str
+    bridge: str
+    exceptions: tuple[IPNetwork, ...] = ()
+    vip: str | None = None
+
+
+@dataclass(frozen=True)
 class PortSpec:
     """An endpoint's veth pair: host side on the bridge, the other side parked in the host namespace."""
 
@@ -120,7 +140,34 @@ class Backend(Protocol):
         """Replace every rule owned by `firewall.owner` with the rendered set, in one transaction."""
 
     def remove_firewall(self, owner: str) -> None:
-        """Delete every rule owned by `owner`; drop hnsctl's table once no owned rule is left."""
+        """Delete every rule owned by `owner`; drop hnsctl's table once no owned rule or mapping is left."""
+
+    def add_port_mapping(self, spec: PortMapSpec) -> None:
+        """One map element, one transaction. Raises Conflict if the key is already mapped in the kernel."""
+
+    def remove_port_mapping(self, spec: PortMapSpec) -> None:
+        """Remove the element; already gone counts as done."""
+
+    def port_mappings(self) -> set[tuple[str, int, str | None]]:
+        """(protocol, external port, vip) keys present in the kernel, for reconcile."""
+
+    def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
+        """Replace the rules owned by `spec.owner` with this endpoint's OutBoundNAT rules."""
+
+    def set_qos(self, namespace: str | None, ifname: str, max_bytes_per_second: int | None) -> None:
+        """Egress rate limit on the endpoint's own interface (tbf); None removes it. Missing interface: no-op."""
+
+    def qos_rate(self, namespace: str | None, ifname: str) -> int | None:
+        """The rate limit (bytes/s) the kernel applies on the interface, if any."""
+
+    def interface_routes(self, namespace: str | None, ifname: str) -> set[str]:
+        """Destinations (CIDR) of main-table routes through the interface."""
+
+    def local_listeners(self, protocol: str) -> set[int]:
+        """Ports on which a local process listens (tcp) or is bound (udp), for port-mapping warnings."""
+
+    def set_routes(self, namespace: str | None, ifname: str, routes: list[tuple[str, str | None]], removed: list[str]) -> None:
+        """Replace routes (destination, next hop or None for on-link) and delete `removed` destinations."""
 
     def enable_forwarding(self, version: int) -> None: ...
 

@@ -7,11 +7,13 @@ from hnsctl.backend.base import (
     InterfaceConfig,
     InterfaceCounters,
     NetworkFirewall,
+    OutboundNatSpec,
     OwnedLink,
+    PortMapSpec,
     PortSpec,
     RouteInfo,
 )
-from hnsctl.backend.nftrules import FAMILY, TABLE, network_rules
+from hnsctl.backend.nftrules import FAMILY, TABLE, network_rules, outbound_nat_rules
 from hnsctl.models.ids import owner_tag
 
 
@@ -86,6 +88,47 @@ class DryRunBackend:
     def enable_forwarding(self, version: int) -> None:
         key = "net.ipv4.ip_forward" if version == 4 else "net.ipv6.conf.all.forwarding"
         self._ops.append(f"sysctl -w {key}=1")
+
+    def add_port_mapping(self, spec: PortMapSpec) -> None:
+        where = f"{spec.vip}:" if spec.vip else "local:"
+        self._ops.append(f"nft add element {FAMILY} {TABLE} portmap {spec.protocol} {where}{spec.external_port} -> {spec.target_ip}:{spec.target_port}")
+
+    def remove_port_mapping(self, spec: PortMapSpec) -> None:
+        self._ops.append(f"nft delete element {FAMILY} {TABLE} portmap {spec.protocol} {spec.vip or 'local'}:{spec.external_port}")
+
+    def port_mappings(self) -> set[tuple[str, int, str | None]]:
+        return set()
+
+    def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
+        self._ops.append(f"nft begin transaction (replace rules of {spec.owner} in {FAMILY} {TABLE})")
+        for rule in outbound_nat_rules(spec):
+            self._ops.append(f'nft add rule {FAMILY} {TABLE} {rule.chain} {rule.text} comment "{rule.comment}"')
+        self._ops.append("nft commit")
+
+    def set_qos(self, namespace: str | None, ifname: str, max_bytes_per_second: int | None) -> None:
+        prefix = f"ip -n {namespace} " if namespace else ""
+        if max_bytes_per_second is None:
+            self._ops.append(f"tc {prefix and f'-n {namespace} '}qdisc del dev {ifname} root")
+        else:
+            self._ops.append(f"tc {prefix and f'-n {namespace} '}qdisc replace dev {ifname} root handle 1: tbf rate {max_bytes_per_second * 8}bit")
+
+    def qos_rate(self, namespace: str | None, ifname: str) -> int | None:
+        return None
+
+    def interface_routes(self, namespace: str | None, ifname: str) -> set[str]:
+        return set()
+
+    def local_listeners(self, protocol: str) -> set[int]:
+        from hnsctl.backend.procnet import local_listeners
+
+        return local_listeners(protocol)
+
+    def set_routes(self, namespace: str | None, ifname: str, routes: list[tuple[str, str | None]], removed: list[str]) -> None:
+        prefix = f"ip -n {namespace} " if namespace else "ip "
+        for destination in removed:
+            self._ops.append(f"{prefix}route del {destination} dev {ifname}")
+        for destination, next_hop in routes:
+            self._ops.append(f"{prefix}route replace {destination} {'via ' + next_hop if next_hop else 'scope link'} dev {ifname}")
 
     def create_port(self, spec: PortSpec) -> None:
         self._created.add(spec.host_side)

@@ -1,23 +1,30 @@
-"""hnsctl's nftables table, driven through libnftables: replace or remove one owner's rules per transaction."""
+"""hnsctl's nftables table, driven through libnftables: each change is one transaction touching only
+the rules one owner holds, or one port-mapping element."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from hnsctl.backend.base import NetworkFirewall
+from hnsctl.backend.base import NetworkFirewall, OutboundNatSpec, PortMapSpec
 from hnsctl.backend.libnftables import Nftables
-from hnsctl.errors import KernelError
 from hnsctl.backend.nftrules import (
+    BASE_CHAINS,
     FAMILY,
-    INFRASTRUCTURE_COMMENT,
+    REGULAR_CHAINS,
+    INFRASTRUCTURE_COMMENTS,
     TABLE,
     ListedRule,
+    Rule,
     delete_rule_command,
     delete_table_command,
+    listed_map_elements,
     listed_rules,
     network_rules,
-    skeleton_commands,
+    outbound_nat_rules,
+    port_map_command,
+    skeleton_script,
 )
+from hnsctl.errors import Conflict, KernelError
 
 
 class Firewall:
@@ -32,38 +39,105 @@ class Firewall:
             self._nft = Nftables()
         return self._nft
 
-    def _rules(self) -> list[ListedRule] | None:
-        """Rules of our table, or None when the table does not exist."""
+    def _listing(self) -> dict[str, Any] | None:
+        """hnsctl's table as JSON, or None when it does not exist."""
         try:
-            listing = self.nft.run([{"list": {"table": {"family": FAMILY, "name": TABLE}}}], doing="listing nftables table inet hnsctl")
+            return self.nft.run([{"list": {"table": {"family": FAMILY, "name": TABLE}}}], doing="listing nftables table inet hnsctl")
         except KernelError as exc:  # "No such file or directory": no table yet
             if "No such file or directory" in str(exc):
                 return None
             raise
+
+    def _rules(self) -> list[ListedRule] | None:
+        """Rules of hnsctl's chains (not the maps: with 10,000 port mappings a table listing is slow)."""
+        chains = [c["name"] for c in BASE_CHAINS] + list(REGULAR_CHAINS)
+        commands = [{"list": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}} for name in chains]
+        try:
+            listing = self.nft.run(commands, doing="listing nftables chains of inet hnsctl")
+        except KernelError as exc:  # "No such file or directory": no table (or an older layout)
+            if "No such file or directory" in str(exc):
+                listing = self._listing()
+                return None if listing is None else listed_rules(listing)
+            raise
         return listed_rules(listing)
 
-    def apply(self, firewall: NetworkFirewall) -> None:
+    def _ensure_skeleton(self, existing: list[ListedRule] | None) -> None:
+        """Create what is missing of the table's fixed layout (its own transaction; idempotent)."""
+        present = {r.comment for r in existing or [] if r.comment in INFRASTRUCTURE_COMMENTS}
+        if existing is not None and present == INFRASTRUCTURE_COMMENTS:
+            return
+        self.nft.run_text(skeleton_script(present), doing="creating nftables table inet hnsctl")
+
+    def apply_rules(self, owner: str, rules: list[Rule]) -> None:
         existing = self._rules()
-        has_jump = existing is not None and any(r.comment == INFRASTRUCTURE_COMMENT for r in existing)
-        commands: list[dict[str, Any]] = skeleton_commands(with_jump=not has_jump)
+        self._ensure_skeleton(existing)
+        commands: list[dict[str, Any]] = []
         for rule in existing or []:
-            if rule.owner == firewall.owner:
+            if rule.owner == owner:
                 commands.append(delete_rule_command(rule.chain, rule.handle))
-        commands.extend(rule.add_command() for rule in network_rules(firewall))
-        self.nft.run(commands, doing=f"applying nftables rules for {firewall.owner}")
+        commands.extend(rule.add_command() for rule in rules)
+        self.nft.run(commands, doing=f"applying nftables rules for {owner}")
+
+    def apply(self, firewall: NetworkFirewall) -> None:
+        self.apply_rules(firewall.owner, network_rules(firewall))
+
+    def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
+        self.apply_rules(spec.owner, outbound_nat_rules(spec))
 
     def remove(self, owner: str) -> None:
-        existing = self._rules()
-        if existing is None:
+        listing = self._listing()
+        if listing is None:
             return
+        existing = listed_rules(listing)
         mine = [r for r in existing if r.owner == owner]
         others = [r for r in existing if r.owner is not None and r.owner != owner]
-        if others:
+        mappings = any(listed_map_elements(listing).values())
+        if others or mappings:
             commands = [delete_rule_command(r.chain, r.handle) for r in mine]
         else:
-            commands = [delete_table_command()]  # the table held only our infrastructure and this owner
+            commands = [delete_table_command()]  # nothing but infrastructure and this owner's rules is left
         if commands:
             self.nft.run(commands, doing=f"removing nftables rules of {owner}")
+
+    def add_port_mapping(self, spec: PortMapSpec) -> None:
+        """One element in one transaction; the table is built first only when it is missing."""
+        element = port_map_command("add", spec.protocol, spec.external_port, spec.vip, (spec.target_ip, spec.target_port))
+        doing = f"adding port mapping {spec.protocol}/{spec.external_port}"
+        try:
+            try:
+                self.nft.run([element], doing=doing)
+            except KernelError as exc:
+                if "No such file or directory" not in str(exc):
+                    raise
+                self._ensure_skeleton(self._rules())
+                self.nft.run([element], doing=doing)
+        except KernelError as exc:
+            if "File exists" in str(exc):
+                raise Conflict(f"{doing}: the kernel already maps it", hint="run `hnsctl reconcile`") from None
+            raise
+
+    def remove_port_mapping(self, spec: PortMapSpec) -> None:
+        command = port_map_command("delete", spec.protocol, spec.external_port, spec.vip, None)
+        try:
+            self.nft.run([command], doing=f"removing port mapping {spec.protocol}/{spec.external_port}")
+        except KernelError as exc:
+            if "No such file or directory" not in str(exc):
+                raise  # gone already (element, map or table) counts as done
+
+    def port_mappings(self) -> set[tuple[str, int, str | None]]:
+        listing = self._listing()
+        if listing is None:
+            return set()
+        keys: set[tuple[str, int, str | None]] = set()
+        for name, elements in listed_map_elements(listing).items():
+            protocol = name.rsplit("-", 1)[1]
+            for element in elements:
+                key = element[0] if isinstance(element, list) else element
+                if isinstance(key, dict) and "concat" in key:
+                    keys.add((protocol, int(key["concat"][1]), str(key["concat"][0])))
+                else:
+                    keys.add((protocol, int(key), None))
+        return keys
 
     def owners(self) -> set[str]:
         return {r.owner for r in self._rules() or [] if r.owner}

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
         InterfaceConfig,
         InterfaceCounters,
         NetworkFirewall,
+        OutboundNatSpec,
         OwnedLink,
+        PortMapSpec,
         PortSpec,
         RouteInfo,
     )
@@ -97,6 +99,35 @@ class KernelBackend:
 
     def enable_forwarding(self, version: int) -> None:
         sysctl.enable_forwarding(version)
+
+    def add_port_mapping(self, spec: PortMapSpec) -> None:
+        self.firewall.add_port_mapping(spec)
+
+    def remove_port_mapping(self, spec: PortMapSpec) -> None:
+        self.firewall.remove_port_mapping(spec)
+
+    def port_mappings(self) -> set[tuple[str, int, str | None]]:
+        return self.firewall.port_mappings()
+
+    def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
+        self.firewall.apply_outbound_nat(spec)
+
+    def set_qos(self, namespace: str | None, ifname: str, max_bytes_per_second: int | None) -> None:
+        self.ports.set_qos(namespace, ifname, max_bytes_per_second)
+
+    def qos_rate(self, namespace: str | None, ifname: str) -> int | None:
+        return self.ports.qos_rate(namespace, ifname)
+
+    def interface_routes(self, namespace: str | None, ifname: str) -> set[str]:
+        return self.ports.interface_routes(namespace, ifname)
+
+    def local_listeners(self, protocol: str) -> set[int]:
+        from hnsctl.backend.procnet import local_listeners
+
+        return local_listeners(protocol)
+
+    def set_routes(self, namespace: str | None, ifname: str, routes: list[tuple[str, str | None]], removed: list[str]) -> None:
+        self.ports.set_routes(namespace, ifname, routes, removed)
 
     def create_port(self, spec: PortSpec) -> None:
         self.ports.create(spec)

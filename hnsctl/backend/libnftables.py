@@ -64,7 +64,10 @@ class Nftables:
 
     def run(self, commands: list[dict[str, Any]], *, doing: str) -> dict[str, Any]:
         """Run a batch atomically; raise KernelError with nft's own message on failure."""
-        payload = json.dumps({"nftables": commands}).encode()
+        output = self._execute(json.dumps({"nftables": commands}).encode(), doing=doing)
+        return json.loads(output) if output.strip() else {}
+
+    def _execute(self, payload: bytes, *, doing: str) -> str:
         rc = self._lib.nft_run_cmd_from_buffer(self._ctx, payload)
         output = (self._lib.nft_ctx_get_output_buffer(self._ctx) or b"").decode(errors="replace")
         error = (self._lib.nft_ctx_get_error_buffer(self._ctx) or b"").decode(errors="replace").strip()
@@ -73,7 +76,11 @@ class Nftables:
             if "Operation not permitted" in text:
                 raise PermissionDenied(f"{doing}: nftables: operation not permitted", hint="run hnsctl as root")
             raise KernelError(f"{doing}: nftables: {text}")
-        return json.loads(output) if output.strip() else {}
+        return output
+
+    def run_text(self, script: str, *, doing: str) -> None:
+        """Run commands in nft's own syntax (one transaction), for what the JSON parser cannot take."""
+        self._execute(script.encode(), doing=doing)
 
     def close(self) -> None:
         if self._ctx:

@@ -13,18 +13,53 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hnsctl.backend.base import IPNetwork, NetworkFirewall
+import ipaddress
+
+from hnsctl.backend.base import IPNetwork, NetworkFirewall, OutboundNatSpec
 from hnsctl.models.ids import owner_from_tag, owner_tag
 
 FAMILY = "inet"
 TABLE = "hnsctl"
-INFRASTRUCTURE_COMMENT = "hnsctl"
 
 BASE_CHAINS: tuple[dict[str, Any], ...] = (
+    {"name": "prerouting", "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"},
+    {"name": "output", "type": "nat", "hook": "output", "prio": -100, "policy": "accept"},
     {"name": "forward", "type": "filter", "hook": "forward", "prio": 0, "policy": "accept"},
     {"name": "postrouting", "type": "nat", "hook": "postrouting", "prio": 100, "policy": "accept"},
 )
-REGULAR_CHAINS: tuple[str, ...] = ("isolation",)
+REGULAR_CHAINS: tuple[str, ...] = ("isolation", "outbound")
+PROTOCOLS = ("tcp", "udp")
+
+
+def port_map_name(protocol: str, *, vip: bool) -> str:
+    """Maps hold the port mappings: adding the 10,000th costs one element, like the first."""
+    return f"portmap-vip-{protocol}" if vip else f"portmap-{protocol}"
+
+
+MAP_TYPES = {False: "inet_service", True: "ipv4_addr . inet_service"}
+
+
+def _infrastructure() -> list[tuple[str, str, str, bool]]:
+    """(chain, comment, nft statement, insert-first) for the rules every hnsctl table carries.
+
+    Written in nft's own syntax: libnftables 1.0.6 crashes parsing the JSON form of a DNAT whose
+    address comes from a map with a concatenated key, so the skeleton goes through the text parser
+    (same library, same transaction semantics); everything per-object stays JSON.
+    """
+    rules: list[tuple[str, str, str, bool]] = [
+        ("forward", "hnsctl isolation", "jump isolation", False),
+        ("forward", "hnsctl dnat", "ct status dnat accept", False),
+        ("postrouting", "hnsctl outbound", "jump outbound", True),
+    ]
+    for chain in ("prerouting", "output"):
+        for proto in PROTOCOLS:
+            rules.append((chain, f"hnsctl portmap-vip-{proto}", f"dnat ip to ip daddr . {proto} dport map @{port_map_name(proto, vip=True)}", False))
+        for proto in PROTOCOLS:
+            rules.append((chain, f"hnsctl portmap-{proto}", f"fib daddr type local dnat ip to {proto} dport map @{port_map_name(proto, vip=False)}", False))
+    return rules
+
+
+INFRASTRUCTURE_COMMENTS = frozenset(comment for _, comment, _, _ in _infrastructure())
 
 
 @dataclass(frozen=True)
@@ -63,6 +98,7 @@ def _saddr(prefix: IPNetwork) -> dict[str, Any]:
     }
 
 
+DNATTED = {"match": {"op": "in", "left": {"ct": {"key": "status"}}, "right": "dnat"}}
 ESTABLISHED = {"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["established", "related"]}}
 ACCEPT = {"accept": None}
 DROP = {"drop": None}
@@ -92,22 +128,58 @@ def network_rules(firewall: NetworkFirewall) -> list[Rule]:
         rules.append(rule("postrouting", f"masquerade {prefix}",
                           f'{proto} saddr {prefix} oifname != "{bridge}" masquerade',
                           _saddr(prefix), _meta("oifname", "!=", bridge), MASQUERADE))
+        # hairpin: an endpoint reaching a port mapping served on its own bridge must see the reply come back via the host
+        rules.append(rule("postrouting", f"hairpin {prefix}",
+                          f'oifname "{bridge}" ct status dnat {proto} saddr {prefix} masquerade',
+                          _meta("oifname", "==", bridge), DNATTED, _saddr(prefix), MASQUERADE))
     return rules
 
 
-def skeleton_commands(*, with_jump: bool) -> list[dict[str, Any]]:
-    """Table and chains, idempotent (`add` of an identical object is a no-op); the jump only once."""
-    commands: list[dict[str, Any]] = [{"add": {"table": {"family": FAMILY, "name": TABLE}}}]
+def outbound_nat_rules(spec: OutboundNatSpec) -> list[Rule]:
+    """An endpoint's OutBoundNAT: exceptions keep its own address, everything else leaves as the host (or VIP)."""
+    tag = owner_tag(spec.owner)
+    source = _saddr(ipaddress.ip_network(spec.endpoint_ip))
+    rules = []
+    if spec.exceptions:
+        v4 = [e for e in spec.exceptions if e.version == 4]
+        elements = [{"prefix": {"addr": str(e.network_address), "len": e.prefixlen}} for e in v4]
+        exceptions = {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"set": elements}}}
+        rules.append(Rule("outbound", (source, exceptions, ACCEPT), f"{tag} outboundnat-exceptions",
+                          f"ip saddr {spec.endpoint_ip} ip daddr {{ {', '.join(str(e) for e in v4)} }} accept"))
+    not_bridge = _meta("oifname", "!=", spec.bridge)
+    if spec.vip:
+        rules.append(Rule("outbound", (source, not_bridge, {"snat": {"family": "ip", "addr": spec.vip}}), f"{tag} outboundnat",
+                          f'ip saddr {spec.endpoint_ip} oifname != "{spec.bridge}" snat ip to {spec.vip}'))
+    else:
+        rules.append(Rule("outbound", (source, not_bridge, MASQUERADE), f"{tag} outboundnat",
+                          f'ip saddr {spec.endpoint_ip} oifname != "{spec.bridge}" masquerade'))
+    return rules
+
+
+def skeleton_script(present: set[str]) -> str:
+    """Table, chains, maps (idempotent `add`s) and the infrastructure rules whose comments are not `present`."""
+    lines = [f"add table {FAMILY} {TABLE}"]
     for chain in BASE_CHAINS:
-        commands.append({"add": {"chain": {"family": FAMILY, "table": TABLE, **chain}}})
+        lines.append(f"add chain {FAMILY} {TABLE} {chain['name']} {{ type {chain['type']} hook {chain['hook']} "
+                     f"priority {chain['prio']}; policy {chain['policy']}; }}")
     for name in REGULAR_CHAINS:
-        commands.append({"add": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}})
-    if with_jump:
-        commands.append({"add": {"rule": {
-            "family": FAMILY, "table": TABLE, "chain": "forward",
-            "expr": [{"jump": {"target": "isolation"}}], "comment": INFRASTRUCTURE_COMMENT,
-        }}})
-    return commands
+        lines.append(f"add chain {FAMILY} {TABLE} {name}")
+    for proto in PROTOCOLS:
+        for vip in (True, False):
+            lines.append(f"add map {FAMILY} {TABLE} {port_map_name(proto, vip=vip)} "
+                         f"{{ type {MAP_TYPES[vip]} : ipv4_addr . inet_service; }}")
+    for chain, comment, statement, first in _infrastructure():
+        if comment not in present:
+            verb = "insert" if first else "add"
+            lines.append(f'{verb} rule {FAMILY} {TABLE} {chain} {statement} comment "{comment}"')
+    return "\n".join(lines) + "\n"
+
+
+def port_map_command(verb: str, protocol: str, external_port: int, vip: str | None, target: tuple[str, int] | None) -> dict[str, Any]:
+    """Add (with target) or delete (key only) one port-mapping element."""
+    key: Any = {"concat": [vip, external_port]} if vip else external_port
+    elem: Any = [key, {"concat": [target[0], target[1]]}] if target else key
+    return {verb: {"element": {"family": FAMILY, "table": TABLE, "name": port_map_name(protocol, vip=vip is not None), "elem": [elem]}}}
 
 
 def delete_rule_command(chain: str, handle: int) -> dict[str, Any]:
@@ -124,6 +196,16 @@ class ListedRule:
     handle: int
     comment: str
     owner: str | None
+
+
+def listed_map_elements(listing: dict[str, Any]) -> dict[str, list[Any]]:
+    """Elements of hnsctl's maps from a `list table` JSON answer."""
+    found: dict[str, list[Any]] = {}
+    for item in listing.get("nftables", []):
+        table_map = item.get("map")
+        if table_map and table_map.get("table") == TABLE and table_map.get("family") == FAMILY:
+            found[table_map["name"]] = list(table_map.get("elem", []))
+    return found
 
 
 def listed_rules(listing: dict[str, Any]) -> list[ListedRule]:

@@ -183,3 +183,71 @@ class Ports:
             if ip and not ipaddress.ip_address(ip).is_link_local:
                 result.append((name, mac, f"{ip}/{addr['prefixlen']}"))
         return result
+
+    def _socket_for(self, namespace: str | None) -> Any:
+        if namespace is None:
+            return self.netlink.ipr
+        if not namespace_exists(namespace):
+            return None
+        return self.namespaces.socket(namespace)
+
+    def set_qos(self, namespace: str | None, ifname: str, max_bytes_per_second: int | None) -> None:
+        """tbf as the root qdisc of the endpoint's own interface: its egress is the endpoint's outgoing traffic."""
+        ipr = self._socket_for(namespace)
+        index = _index(ipr, ifname) if ipr is not None else None
+        if index is None:
+            return  # not attached right now: attach applies it
+        where = f"{ifname} in namespace {namespace}" if namespace else ifname
+        if max_bytes_per_second is None:
+            try:
+                ipr.tc("del", index=index, root=True)
+            except NetlinkError as exc:
+                if exc.code not in (errno.ENOENT, errno.EINVAL):
+                    raise KernelError(f"removing the rate limit of {where}: {exc}") from exc
+            return
+        # burst: a tenth of a second of traffic, at least 32 KiB so one TSO burst fits
+        burst = max(32768, max_bytes_per_second // 10)
+        with netlink_errors(f"setting the rate limit of {where}"):
+            ipr.tc("replace", kind="tbf", index=index, handle="1:", rate=max_bytes_per_second, burst=burst, latency=50000)
+
+    def qos_rate(self, namespace: str | None, ifname: str) -> int | None:
+        """The tbf rate (bytes/s) on the interface, read back from the kernel."""
+        ipr = self._socket_for(namespace)
+        index = _index(ipr, ifname) if ipr is not None else None
+        if index is None:
+            return None
+        for qdisc in ipr.get_qdiscs(index=index):
+            if qdisc.get("kind") == "tbf":
+                parms = qdisc.get_nested("TCA_OPTIONS", "TCA_TBF_PARMS")
+                return int(parms["rate"]) if parms else None
+        return None
+
+    def set_routes(self, namespace: str | None, ifname: str, routes: list[tuple[str, str | None]], removed: list[str]) -> None:
+        ipr = self._socket_for(namespace)
+        index = _index(ipr, ifname) if ipr is not None else None
+        if index is None:
+            return  # not attached right now: attach applies them
+        for destination in removed:
+            try:
+                ipr.route("del", dst=destination, oif=index)
+            except NetlinkError as exc:
+                if exc.code not in (errno.ESRCH, errno.ENOENT):
+                    raise KernelError(f"removing route {destination}: {exc}") from exc
+        for destination, next_hop in routes:
+            with netlink_errors(f"adding route {destination} via {next_hop or ifname}"):
+                if next_hop:
+                    ipr.route("replace", dst=destination, gateway=next_hop, oif=index)
+                else:
+                    ipr.route("replace", dst=destination, oif=index, scope=253)  # link scope: on-link
+
+    def interface_routes(self, namespace: str | None, ifname: str) -> set[str]:
+        ipr = self._socket_for(namespace)
+        index = _index(ipr, ifname) if ipr is not None else None
+        if index is None:
+            return set()
+        found = set()
+        for route in ipr.get_routes(table=254, oif=index):
+            dst = route.get("dst")
+            if dst:
+                found.add(str(ipaddress.ip_network(f"{dst}/{route['dst_len']}", strict=False)))
+        return found

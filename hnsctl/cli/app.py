@@ -27,6 +27,7 @@ GROUPS = {
     "network": "hnsctl.cli.network",
     "endpoint": "hnsctl.cli.endpoint",
     "namespace": "hnsctl.cli.namespace",
+    "policy": "hnsctl.cli.policy",
 }
 GLOBAL_OPTIONS_WITH_VALUE = {"--state-dir", "--lock-timeout"}
 

@@ -45,8 +45,8 @@ EndpointArg = Annotated[str, typer.Argument(help="Endpoint ID, unique ID prefix,
 def endpoint_json(view: EndpointView, schema: int) -> dict[str, Any]:
     network_name = view.network.name if view.network else ""
     if schema == 2:
-        return hnsjson.endpoint_to_v2(view.endpoint, network_name=network_name, namespace=view.namespace)
-    return hnsjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace)
+        return hnsjson.endpoint_to_v2(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies)
+    return hnsjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies)
 
 
 def where(view: EndpointView) -> str:
@@ -87,6 +87,7 @@ def create(
     ifname: Annotated[Optional[str], typer.Option("--ifname", help="Interface name inside the namespace.", show_default="eth0")] = None,
     namespace: Annotated[Optional[str], typer.Option("--namespace", help="Attach to this namespace now (created, or adopted from `ip netns`, if needed).", show_default=False)] = None,
     host: Annotated[bool, typer.Option("--host", help="Attach to the host itself now (Attach-HnsHostEndpoint).")] = False,
+    port_mapping: Annotated[Optional[list[str]], typer.Option("--port-mapping", "-p", metavar="EXT:INT[/PROTO]", help="Add a port mapping policy (docker -p style, e.g. 8080:80/tcp); repeatable.", show_default=False)] = None,
     json_source: Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", help="An HNS endpoint document (V1 HNSEndpoint or V2 HostComputeEndpoint). Flags override its fields.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
@@ -115,8 +116,18 @@ def create(
     request = dataclasses.replace(request, **changes)
     if not request.name:
         raise InvalidInput("missing endpoint name: give NAME, or a Name field in the --json document")
+    from hnsctl.cli.policy import parse_port_mapping, policy_request
+
+    mappings = [policy_request("portmapping", request.name, **parse_port_mapping(text)) for text in port_mapping or []]
     with context.services(dry_run=dry_run) as services:
         endpoint = services.endpoint.create_endpoint(request)
+        try:
+            for mapping in mappings:
+                services.policy.add_policy(mapping)
+        except BaseException:
+            if not dry_run:
+                services.endpoint.delete_endpoint(endpoint.id)  # nothing half-made: the endpoint goes too
+            raise
         operations = services.operations()
         warnings = services.warnings()
         view = _view_of(services, endpoint)

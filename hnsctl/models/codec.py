@@ -8,6 +8,8 @@ from typing import Any
 from hnsctl.models.endpoint import Endpoint, EndpointState
 from hnsctl.models.namespace import Namespace
 from hnsctl.models.network import Network, NetworkType, Subnet
+from hnsctl.models.policy import OutboundNat, Policy, PolicyType, PortMapping, Qos, Route
+from hnsctl.models.policy import Settings as PolicySettings
 
 SCHEMA_VERSION = 1
 
@@ -160,3 +162,73 @@ def namespace_from_record(record: dict[str, Any]) -> Namespace:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CodecError(f"invalid namespace record: {exc}") from exc
+
+
+def policy_to_record(policy: Policy) -> dict[str, Any]:
+    settings: dict[str, Any]
+    s = policy.settings
+    if isinstance(s, PortMapping):
+        settings = {"protocol": s.protocol, "internal_port": s.internal_port, "external_port": s.external_port}
+        if s.vip is not None:
+            settings["vip"] = str(s.vip)
+    elif isinstance(s, OutboundNat):
+        settings = {"exceptions": [str(p) for p in s.exceptions]}
+        if s.vip is not None:
+            settings["vip"] = str(s.vip)
+    elif isinstance(s, Qos):
+        settings = {"max_bandwidth": s.max_bandwidth}
+    else:
+        settings = {"destination": str(s.destination), "encap": s.encap}
+        if s.next_hop is not None:
+            settings["next_hop"] = str(s.next_hop)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": policy.id,
+        "endpoint_id": policy.endpoint_id,
+        "type": policy.type.value,
+        "sequence": policy.sequence,
+        "created_at": policy.created_at,
+        "settings": settings,
+    }
+
+
+def policy_from_record(record: dict[str, Any]) -> Policy:
+    check_schema_version(record)
+    try:
+        kind = PolicyType(_str(record, "type"))
+        raw = record.get("settings")
+        if not isinstance(raw, dict):
+            raise CodecError("field 'settings' must be a table")
+        settings: PolicySettings
+        if kind is PolicyType.PORT_MAPPING:
+            settings = PortMapping(
+                protocol=str(raw["protocol"]),
+                internal_port=_non_negative_int(raw, "internal_port"),
+                external_port=_non_negative_int(raw, "external_port"),
+                vip=ipaddress.ip_address(raw["vip"]) if raw.get("vip") else None,
+            )
+        elif kind is PolicyType.OUTBOUND_NAT:
+            settings = OutboundNat(
+                exceptions=tuple(ipaddress.ip_network(p) for p in _str_list(raw, "exceptions")),
+                vip=ipaddress.ip_address(raw["vip"]) if raw.get("vip") else None,
+            )
+        elif kind is PolicyType.QOS:
+            settings = Qos(max_bandwidth=_non_negative_int(raw, "max_bandwidth"))
+        elif kind is PolicyType.ROUTE:
+            settings = Route(
+                destination=ipaddress.ip_network(_str(raw, "destination")),
+                next_hop=ipaddress.ip_address(raw["next_hop"]) if raw.get("next_hop") else None,
+                encap=bool(raw.get("encap", False)),
+            )
+        else:
+            raise CodecError(f"policy type {kind.value} cannot be stored by this version")
+        return Policy(
+            id=_str(record, "id"),
+            endpoint_id=_str(record, "endpoint_id"),
+            type=kind,
+            settings=settings,
+            created_at=str(record.get("created_at", "")),
+            sequence=_non_negative_int(record, "sequence"),
+        )
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise CodecError(f"invalid policy record: {exc}") from exc

@@ -18,6 +18,7 @@ from hnsctl.models.network import Network, NetworkRequest, SubnetRequest
 if TYPE_CHECKING:
     from hnsctl.models.endpoint import Endpoint, EndpointRequest
     from hnsctl.models.namespace import Namespace
+    from hnsctl.models.policy import Policy, PolicyRequest
 
 V2_SCHEMA = {"Major": 2, "Minor": 0}
 
@@ -250,7 +251,7 @@ ENDPOINT_V2_KEYS = {
 }
 
 
-def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespace | None) -> dict[str, Any]:
+def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespace | None, policies: tuple[Policy, ...] = ()) -> dict[str, Any]:
     return {
         "ID": endpoint.id,
         "Name": endpoint.name,
@@ -265,7 +266,7 @@ def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespac
         "State": int(endpoint.state),
         "Namespace": {"ID": namespace.id, "Name": namespace.name} if namespace else None,
         "IsRemoteEndpoint": False,
-        "Policies": [],
+        "Policies": [policy_to_v1(p) for p in policies],
         "InterfaceName": endpoint.host_ifname if endpoint.host_attached else endpoint.ifname,
         "HostInterfaceName": endpoint.host_side,
         "HostAttached": endpoint.host_attached,
@@ -273,7 +274,7 @@ def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespac
     }
 
 
-def endpoint_to_v2(endpoint: Endpoint, *, network_name: str, namespace: Namespace | None) -> dict[str, Any]:
+def endpoint_to_v2(endpoint: Endpoint, *, network_name: str, namespace: Namespace | None, policies: tuple[Policy, ...] = ()) -> dict[str, Any]:
     routes = []
     if endpoint.gateway is not None:
         default = "0.0.0.0/0" if endpoint.ip.version == 4 else "::/0"
@@ -292,7 +293,7 @@ def endpoint_to_v2(endpoint: Endpoint, *, network_name: str, namespace: Namespac
         "Dns": dns,
         "MacAddress": endpoint.mac,
         "Flags": 0,
-        "Policies": [],
+        "Policies": [policy_to_v2(p) for p in policies],
         "State": int(endpoint.state),
         "SchemaVersion": dict(V2_SCHEMA),
         "InterfaceName": endpoint.host_ifname if endpoint.host_attached else endpoint.ifname,
@@ -393,3 +394,78 @@ def _optional_int(doc: dict[str, Any], key: str, *, path: str = "") -> int | Non
     if not isinstance(value, int) or isinstance(value, bool):
         raise InvalidInput(f"invalid JSON field {path}{key}: expected an integer", hns_name="HCN_E_INVALID_JSON")
     return value
+
+
+# ---------------------------------------------------------------- policies
+
+def policy_to_v1(policy: Policy) -> dict[str, Any]:
+    from hnsctl.models.policy import OutboundNat, PortMapping, Qos
+
+    s = policy.settings
+    body: dict[str, Any] = {"ID": policy.id, "Type": policy.type.v1_name}
+    if isinstance(s, PortMapping):
+        body.update(Protocol=s.protocol, InternalPort=s.internal_port, ExternalPort=s.external_port, VIP=str(s.vip) if s.vip else "")
+    elif isinstance(s, OutboundNat):
+        body.update(ExceptionList=[str(e) for e in s.exceptions], VIP=str(s.vip) if s.vip else "")
+    elif isinstance(s, Qos):
+        body.update(MaximumOutgoingBandwidthInBytes=s.max_bandwidth)
+    else:
+        body.update(DestinationPrefix=str(s.destination), NextHop=str(s.next_hop) if s.next_hop else "", NeedEncap=s.encap)
+    return body
+
+
+def policy_to_v2(policy: Policy) -> dict[str, Any]:
+    from hnsctl.models.policy import PROTOCOL_NUMBERS, OutboundNat, PortMapping, Qos
+
+    s = policy.settings
+    settings: dict[str, Any]
+    if isinstance(s, PortMapping):
+        settings = {"Protocol": PROTOCOL_NUMBERS[s.protocol], "InternalPort": s.internal_port, "ExternalPort": s.external_port,
+                    "VIP": str(s.vip) if s.vip else "", "Flags": 0}
+    elif isinstance(s, OutboundNat):
+        settings = {"VirtualIP": str(s.vip) if s.vip else "", "Exceptions": [str(e) for e in s.exceptions]}
+    elif isinstance(s, Qos):
+        settings = {"MaximumOutgoingBandwidthInBytes": s.max_bandwidth}
+    else:
+        settings = {"DestinationPrefix": str(s.destination), "NextHop": str(s.next_hop) if s.next_hop else "", "NeedEncap": s.encap}
+    return {"ID": policy.id, "Type": policy.type.v2_name, "Settings": settings}
+
+
+POLICY_KEYS = {
+    "ID", "Type", "Settings", "Protocol", "Protocols", "InternalPort", "ExternalPort", "ExternalPortReserved", "VIP",
+    "VirtualIP", "Flags", "ExceptionList", "Exceptions", "MaximumOutgoingBandwidthInBytes", "DestinationPrefix",
+    "NextHop", "NeedEncap",
+}
+
+
+def policy_request_from_document(doc: dict[str, Any], *, type_hint: str, endpoint: str) -> PolicyRequest:
+    """An HNS policy object, V1 flat (`{"Type": "NAT", "InternalPort": 80, …}`) or V2 (`{"Type", "Settings"}`)."""
+    from hnsctl.models.policy import PolicyRequest, PolicyType
+
+    kind = PolicyType.parse(str(doc.get("Type") or type_hint), field="JSON field Type")
+    if kind is not PolicyType.parse(type_hint):
+        raise InvalidInput(f"invalid JSON field Type {doc.get('Type')!r}: the command says {type_hint}", hns_name="HCN_E_INVALID_POLICY_TYPE")
+    body = doc.get("Settings") if isinstance(doc.get("Settings"), dict) else doc
+    _reject_unknown(doc, POLICY_KEYS, path="")
+    if body is not doc:
+        _reject_unknown(body, POLICY_KEYS, path="Settings.")
+    exceptions = body.get("ExceptionList") or body.get("Exceptions") or []
+    if not isinstance(exceptions, list):
+        raise InvalidInput("invalid JSON field ExceptionList: expected a list of CIDRs", hns_name="HCN_E_INVALID_POLICY")
+    flags = body.get("Flags") or 0
+    if isinstance(flags, int) and flags & 2:
+        raise InvalidInput("invalid JSON field Flags: IPv6 port mappings are not supported yet", hns_name="HCN_E_INVALID_POLICY")
+    vip = body.get("VIP") or body.get("VirtualIP") or None
+    return PolicyRequest(
+        type=kind.value,
+        endpoint=endpoint,
+        protocol=str(body["Protocol"]) if body.get("Protocol") is not None else None,
+        internal_port=body.get("InternalPort"),
+        external_port=body.get("ExternalPort"),
+        vip=str(vip) if vip else None,
+        exceptions=tuple(str(e) for e in exceptions),
+        max_bandwidth=body.get("MaximumOutgoingBandwidthInBytes"),
+        destination=body.get("DestinationPrefix"),
+        next_hop=body.get("NextHop") or None,
+        encap=bool(body.get("NeedEncap", False)),
+    )

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from hnsctl.service.endpoint import EndpointService
     from hnsctl.service.namespace import NamespaceService
     from hnsctl.service.network import NetworkService
+    from hnsctl.service.policy import PolicyService
     from hnsctl.service.reconcile import ReconcileService
 
 
@@ -31,6 +32,7 @@ class Services:
         self._network: NetworkService | None = None
         self._namespace: NamespaceService | None = None
         self._endpoint: EndpointService | None = None
+        self._policy: PolicyService | None = None
 
     @property
     def network(self) -> NetworkService:
@@ -57,6 +59,14 @@ class Services:
         return self._endpoint
 
     @property
+    def policy(self) -> PolicyService:
+        if self._policy is None:
+            from hnsctl.service.policy import PolicyService
+
+            self._policy = PolicyService(self.store, self.backend)
+        return self._policy
+
+    @property
     def reconcile(self) -> ReconcileService:
         from hnsctl.service.reconcile import ReconcileService
 
@@ -64,7 +74,8 @@ class Services:
 
     def warnings(self) -> list[str]:
         """Things the user should know that did not stop the operation."""
-        return list(self._namespace.warnings) if self._namespace else []
+        found = list(self._namespace.warnings) if self._namespace else []
+        return found + (list(self._policy.warnings) if self._policy else [])
 
     def operations(self) -> list[str]:
         """Kernel operations a dry run would have done, in order."""

@@ -22,6 +22,7 @@ from hnsctl.models.endpoint import (
     validate_ifname,
 )
 from hnsctl.models.namespace import Namespace
+from hnsctl.models.policy import Policy
 from hnsctl.models.network import IPAddress, Network, NetworkRequest, Subnet, parse_address, parse_dns_servers, validate_dns_suffix
 from hnsctl.service import checks, ipam
 from hnsctl.service.namespace import NamespaceService, resolve_namespace
@@ -37,6 +38,7 @@ class EndpointView:
     endpoint: Endpoint
     network: Network | None
     namespace: Namespace | None
+    policies: tuple[Policy, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,10 @@ def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]
     """Delete endpoints (used by `network delete --force`): ports, DNS files, records."""
     namespaces = {n.id: n for n in store.load_namespaces()}
     touched: dict[str, Namespace] = {}
+    from hnsctl.service.policy import remove_endpoint_policies
+
     for endpoint in endpoints:
+        remove_endpoint_policies(store, backend, endpoint)
         backend.delete_port(endpoint.host_side, endpoint.id)
         store.remove_endpoint(endpoint.id)
         if endpoint.namespace_id in namespaces:
@@ -167,19 +172,23 @@ class EndpointService:
         if network is not None:
             wanted = NetworkService.resolve(network, networks)
             endpoints = [e for e in endpoints if e.network_id == wanted.id]
-        views = self._views(endpoints, networks, self.store.load_namespaces())
+        views = self._views(endpoints, networks, self.store.load_namespaces(), self.store.load_policies())
         return sorted(views, key=lambda v: v.endpoint.name)
 
     def get_endpoint(self, reference: str) -> EndpointView:
         endpoint = resolve_endpoint(reference, self.store.load_endpoints())
-        return self._views([endpoint], self.store.load_networks(), self.store.load_namespaces())[0]
+        return self._views([endpoint], self.store.load_networks(), self.store.load_namespaces(), self.store.load_policies())[0]
 
     @staticmethod
-    def _views(endpoints: list[Endpoint], networks: list[Network], namespaces: list[Namespace]) -> list[EndpointView]:
+    def _views(endpoints: list[Endpoint], networks: list[Network], namespaces: list[Namespace], policies: list[Policy]) -> list[EndpointView]:
         by_network = {n.id: n for n in networks}
         by_namespace = {n.id: n for n in namespaces}
+        by_endpoint: dict[str, list[Policy]] = {}
+        for policy in sorted(policies, key=lambda p: p.sequence):
+            by_endpoint.setdefault(policy.endpoint_id, []).append(policy)
         return [
-            EndpointView(e, by_network.get(e.network_id), by_namespace.get(e.namespace_id) if e.namespace_id else None)
+            EndpointView(e, by_network.get(e.network_id), by_namespace.get(e.namespace_id) if e.namespace_id else None,
+                         tuple(by_endpoint.get(e.id, ())))
             for e in endpoints
         ]
 
@@ -299,10 +308,13 @@ class EndpointService:
         self, endpoint: Endpoint, network: Network, namespace_ref: str | None, *, host: bool, revert: Reverter, others: list[Endpoint]
     ) -> Endpoint:
         """Attach with the lock held; `others` are the recorded endpoints other than this one."""
+        from hnsctl.service.policy import apply_interface_policies
+
         if host:
             self.backend.attach_host(interface_config(endpoint, host=True))
             revert.add("park the host interface", lambda: self.backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name))
             attached = replace(endpoint, state=EndpointState.ATTACHED, host_attached=True, namespace_id=None)
+            apply_interface_policies(self.backend, attached, None, self.store.load_policies())
             self.store.save_endpoint(attached)
             return attached
         assert namespace_ref is not None
@@ -312,6 +324,7 @@ class EndpointService:
         self.backend.attach_namespace(namespace.name, interface_config(endpoint, host=False))
         revert.add(f"detach from {namespace.name}", lambda: self.backend.detach_namespace(namespace.name, endpoint.id, endpoint.parked_name))
         attached = replace(endpoint, state=EndpointState.ATTACHED, namespace_id=namespace.id, host_attached=False)
+        apply_interface_policies(self.backend, attached, namespace, self.store.load_policies())
         self.namespaces.refresh_dns_locked(namespace, [*others, attached])
         revert.add(f"restore DNS of {namespace.name}", lambda: self.namespaces.refresh_dns_locked(namespace, others))
         self.store.save_endpoint(attached)  # last: state records only what the kernel has

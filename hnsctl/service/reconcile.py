@@ -11,16 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hnsctl.backend.base import PortMapSpec
 from hnsctl.models.network import NetworkType
+from hnsctl.models.policy import OutboundNat, PortMapping, Qos
 from hnsctl.service.endpoint import interface_config, port_spec
 from hnsctl.service.namespace import resolv_conf_for
 from hnsctl.service.plan import plan_network
+from hnsctl.service.policy import apply_interface_policies, attached_interface, outbound_spec, port_map_spec, route_entry
 
 if TYPE_CHECKING:
     from hnsctl.backend.base import Backend, OwnedLink
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.namespace import Namespace
     from hnsctl.models.network import Network
+    from hnsctl.models.policy import Policy
     from hnsctl.store import Store
 
 
@@ -28,7 +32,7 @@ if TYPE_CHECKING:
 class Difference:
     """One way the kernel differs from the recorded state, and what reconcile does about it."""
 
-    kind: str  # namespace | network | endpoint | orphan
+    kind: str  # namespace | network | endpoint | policy | orphan
     name: str
     object_id: str
     problem: str
@@ -48,6 +52,7 @@ class ReconcileService:
             run.namespaces()
             run.networks()
             run.endpoints()
+            run.policies()
             run.orphans()
             return run.differences
 
@@ -61,6 +66,7 @@ class _Run:
         self.network_list: list[Network] = store.load_networks()
         self.endpoint_list: list[Endpoint] = store.load_endpoints()
         self.namespace_list: list[Namespace] = store.load_namespaces()
+        self.policy_list: list[Policy] = store.load_policies()
         self.links: dict[str, OwnedLink] = {link.name: link for link in backend.list_owned_links()}
         self.firewall_owners = backend.firewall_owners()
 
@@ -128,6 +134,7 @@ class _Run:
                     if self.repair:
                         self._recreate_port(endpoint, network, port_missing)
                         self.backend.attach_host(interface_config(endpoint, host=True))
+                        apply_interface_policies(self.backend, endpoint, None, self.policy_list)
                 continue
             if namespace is None:
                 continue
@@ -139,6 +146,7 @@ class _Run:
             if self.repair and self.backend.namespace_exists(namespace.name):
                 self._recreate_port(endpoint, network, port_missing)
                 self.backend.attach_namespace(namespace.name, interface_config(endpoint, host=False))
+                apply_interface_policies(self.backend, endpoint, namespace, self.policy_list)
                 self.backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, self.endpoint_list))
 
     def _recreate_port(self, endpoint: Endpoint, network: Network, just_made: bool) -> None:
@@ -148,8 +156,53 @@ class _Run:
         self.backend.delete_port(endpoint.host_side, endpoint.id)
         self.backend.create_port(port_spec(endpoint, network))
 
+    def policies(self) -> None:
+        endpoints = {e.id: e for e in self.endpoint_list}
+        networks = {n.id: n for n in self.network_list}
+        namespaces = {n.id: n for n in self.namespace_list}
+        mapped = self.backend.port_mappings()
+        for policy in self.policy_list:
+            endpoint = endpoints.get(policy.endpoint_id)
+            if endpoint is None:
+                self.found("policy", policy.id[:8], policy.id, "its endpoint is not recorded", f"nothing (remove it: hnsctl policy remove {policy.id})")
+                continue
+            s = policy.settings
+            if isinstance(s, PortMapping):
+                spec = port_map_spec(policy, endpoint)
+                if (spec.protocol, spec.external_port, spec.vip) not in mapped:
+                    self.found("policy", f"{endpoint.name} {s.protocol}/{s.external_port}", policy.id, "port mapping missing from nftables", "re-add it")
+                    if self.repair:
+                        self.backend.add_port_mapping(spec)
+            elif isinstance(s, OutboundNat):
+                network = networks.get(endpoint.network_id)
+                if network is not None and policy.id not in self.firewall_owners:
+                    self.found("policy", f"{endpoint.name} outboundnat", policy.id, "outbound NAT rules missing", "re-apply them")
+                    if self.repair:
+                        self.backend.apply_outbound_nat(outbound_spec(policy, endpoint, network))
+            else:
+                namespace = namespaces.get(endpoint.namespace_id) if endpoint.namespace_id else None
+                where = attached_interface(endpoint, namespace)
+                if where is None:
+                    continue
+                if isinstance(s, Qos):
+                    missing = self.backend.qos_rate(where[0], where[1]) != s.max_bandwidth
+                else:
+                    missing = route_entry(policy, endpoint)[0] not in self.backend.interface_routes(where[0], where[1])
+                if missing:
+                    self.found("policy", f"{endpoint.name} {policy.type.value}", policy.id, f"{policy.type.value} not applied on {where[1]}", "re-apply it")
+                    if self.repair:
+                        apply_interface_policies(self.backend, endpoint, namespace, self.policy_list)
+        wanted = {
+            (p.settings.protocol, p.settings.external_port, str(p.settings.vip) if p.settings.vip else None)
+            for p in self.policy_list if isinstance(p.settings, PortMapping)
+        }
+        for protocol, port, vip in sorted(mapped - wanted, key=str):
+            self.found("orphan", f"{protocol}/{port}", vip or "*", "port mapping with no policy behind it", "remove it")
+            if self.repair:
+                self.backend.remove_port_mapping(PortMapSpec(protocol, port, vip, "0.0.0.0", 0))
+
     def orphans(self) -> None:
-        known = {n.id for n in self.network_list} | {e.id for e in self.endpoint_list}
+        known = {n.id for n in self.network_list} | {e.id for e in self.endpoint_list} | {p.id for p in self.policy_list}
         for link in self.links.values():
             if link.owner not in known:
                 self.found("orphan", link.name, link.owner, f"{link.kind or 'interface'} tagged for an object hnsctl has no record of",

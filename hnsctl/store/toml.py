@@ -17,11 +17,14 @@ from hnsctl.models.codec import (
     endpoint_to_record,
     namespace_from_record,
     namespace_to_record,
+    policy_from_record,
+    policy_to_record,
     network_from_record,
     network_to_record,
 )
 from hnsctl.models.endpoint import Endpoint
 from hnsctl.models.namespace import Namespace
+from hnsctl.models.policy import Policy
 from hnsctl.models.network import Network
 from hnsctl.store.atomic import ensure_private_dir, remove_durably, write_atomic
 from hnsctl.store.lock import StateLock
@@ -32,6 +35,7 @@ CACHE_DIR = "cache"
 NETWORKS = "networks"
 ENDPOINTS = "endpoints"
 NAMESPACES = "namespaces"
+POLICIES = "policies"
 LOCK_FILE = "lock"
 
 
@@ -82,6 +86,17 @@ class Store:
 
     def remove_namespace(self, namespace_id: str) -> None:
         self._remove(NAMESPACES, namespace_id)
+
+    # -- policies
+
+    def load_policies(self) -> list[Policy]:
+        return self._load(POLICIES, policy_from_record)
+
+    def save_policy(self, policy: Policy) -> None:
+        self._write(POLICIES, policy.id, policy_to_record(policy))
+
+    def remove_policy(self, policy_id: str) -> None:
+        self._remove(POLICIES, policy_id)
 
     # -- generic record I/O (overridden by the dry-run overlay)
 

@@ -67,10 +67,10 @@ def test_firewall_apply_replaces_and_remove_deletes_only_the_owner(netns: str) -
     backend.apply_network_firewall(internal)
     rules = hnsctl_rules()
     mine = [r for r in rules if r.get("comment", "").startswith(f"hnsctl:{OWNER}")]
-    assert len(mine) == 3
+    assert len(mine) == 4  # forward out, forward reply, masquerade, hairpin masquerade
     assert any("masquerade" in str(r["expr"]) and r["chain"] == "postrouting" for r in mine)
     assert len([r for r in rules if r.get("comment", "").startswith(f"hnsctl:{OTHER}")]) == 2
-    assert len([r for r in rules if r.get("comment") == "hnsctl"]) == 1  # the one jump to isolation
+    assert len([r for r in rules if r.get("comment") == "hnsctl isolation"]) == 1  # the skeleton is made once
     backend.remove_firewall(OWNER)
     rules = hnsctl_rules()
     assert not [r for r in rules if OWNER in r.get("comment", "")]

@@ -1,0 +1,262 @@
+"""Endpoint policies: port mappings and outbound NAT (nftables), QoS (tc) and routes, each its own object.
+
+Add and remove follow the mutation path: validate, lock, check against every other policy, change the
+kernel (one nftables transaction or one netlink request) with undo, write the record last.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hnsctl.backend.base import OutboundNatSpec, PortMapSpec
+from hnsctl.errors import Conflict, InvalidInput, NotFound
+from hnsctl.models import ids
+from hnsctl.models.endpoint import Endpoint
+from hnsctl.models.network import Network, NetworkType
+from hnsctl.models.policy import OutboundNat, Policy, PolicyRequest, PolicyType, PortMapping, Qos, Route, validate_settings
+from hnsctl.service import checks
+from hnsctl.service.revert import Reverter
+
+if TYPE_CHECKING:
+    from hnsctl.backend.base import Backend
+    from hnsctl.models.namespace import Namespace
+    from hnsctl.store import Store
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    policy: Policy
+    endpoint: Endpoint | None
+
+
+def resolve_policy(reference: str, policies: list[Policy]) -> Policy:
+    return checks.resolve(
+        reference, policies, kind="policy", key_id=lambda p: p.id, key_name=lambda p: p.id, hns_name="HCN_E_POLICY_NOT_FOUND"
+    )
+
+
+def port_map_spec(policy: Policy, endpoint: Endpoint) -> PortMapSpec:
+    s = policy.settings
+    assert isinstance(s, PortMapping)
+    return PortMapSpec(s.protocol, s.external_port, str(s.vip) if s.vip else None, str(endpoint.ip), s.internal_port)
+
+
+def outbound_spec(policy: Policy, endpoint: Endpoint, network: Network) -> OutboundNatSpec:
+    s = policy.settings
+    assert isinstance(s, OutboundNat)
+    return OutboundNatSpec(policy.id, str(endpoint.ip), network.bridge_name, s.exceptions, str(s.vip) if s.vip else None)
+
+
+def route_entry(policy: Policy, endpoint: Endpoint) -> tuple[str, str | None]:
+    s = policy.settings
+    assert isinstance(s, Route)
+    next_hop = s.next_hop or endpoint.gateway
+    return str(s.destination), str(next_hop) if next_hop else None
+
+
+def attached_interface(endpoint: Endpoint, namespace: Namespace | None) -> tuple[str | None, str] | None:
+    """(namespace name or None for the host, interface name) while attached; None when not attached."""
+    if not endpoint.is_attached:
+        return None
+    if endpoint.host_attached:
+        return None, endpoint.host_ifname
+    if namespace is None:
+        return None
+    return namespace.name, endpoint.ifname
+
+
+def apply_interface_policies(backend: Backend, endpoint: Endpoint, namespace: Namespace | None, policies: list[Policy]) -> None:
+    """QoS and routes live on the container-side interface, so every attach (and reconcile) re-applies them."""
+    where = attached_interface(endpoint, namespace)
+    if where is None:
+        return
+    mine = [p for p in policies if p.endpoint_id == endpoint.id]
+    rate = next((p.settings.max_bandwidth for p in mine if isinstance(p.settings, Qos)), None)
+    if rate is not None:
+        backend.set_qos(where[0], where[1], rate)
+    routes = [route_entry(p, endpoint) for p in mine if isinstance(p.settings, Route)]
+    if routes:
+        backend.set_routes(where[0], where[1], routes, [])
+
+
+def remove_endpoint_policies(store: Store, backend: Backend, endpoint: Endpoint) -> None:
+    """Every policy of an endpoint that is being deleted: kernel objects first, then the records."""
+    for policy in [p for p in store.load_policies() if p.endpoint_id == endpoint.id]:
+        if isinstance(policy.settings, PortMapping):
+            backend.remove_port_mapping(port_map_spec(policy, endpoint))
+        elif isinstance(policy.settings, OutboundNat):
+            backend.remove_firewall(policy.id)
+        store.remove_policy(policy.id)
+
+
+class PolicyService:
+    def __init__(self, store: Store, backend: Backend) -> None:
+        self.store = store
+        self.backend = backend
+        self.warnings: list[str] = []
+
+    # -- reads
+
+    def list_policies(self, endpoint: str | None = None) -> list[PolicyView]:
+        endpoints = self.store.load_endpoints()
+        policies = self.store.load_policies()
+        if endpoint is not None:
+            wanted = self._resolve_endpoint(endpoint, endpoints)
+            policies = [p for p in policies if p.endpoint_id == wanted.id]
+        by_id = {e.id: e for e in endpoints}
+        return [PolicyView(p, by_id.get(p.endpoint_id)) for p in sorted(policies, key=lambda p: (p.endpoint_id, p.sequence))]
+
+    def get_policy(self, reference: str) -> PolicyView:
+        policy = resolve_policy(reference, self.store.load_policies())
+        endpoint = next((e for e in self.store.load_endpoints() if e.id == policy.endpoint_id), None)
+        return PolicyView(policy, endpoint)
+
+    def effective(self, reference: str) -> dict[str, Any]:
+        """What the kernel holds for this policy right now (`policy show --effective`)."""
+        view = self.get_policy(reference)
+        policy, endpoint = view.policy, view.endpoint
+        result: dict[str, Any] = {"ID": policy.id, "Type": policy.type.v1_name}
+        if endpoint is None:
+            return {**result, "Present": False, "Detail": "its endpoint is not recorded"}
+        s = policy.settings
+        if isinstance(s, PortMapping):
+            spec = port_map_spec(policy, endpoint)
+            present = (spec.protocol, spec.external_port, spec.vip) in self.backend.port_mappings()
+            return {**result, "Present": present, "Kernel": f"{spec.protocol} {spec.vip or '*'}:{spec.external_port} -> {spec.target_ip}:{spec.target_port}" if present else ""}
+        if isinstance(s, OutboundNat):
+            return {**result, "Present": policy.id in self.backend.firewall_owners()}
+        namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
+        where = attached_interface(endpoint, namespace)
+        if where is None:
+            return {**result, "Present": False, "Detail": "the endpoint is not attached; applied on attach"}
+        if isinstance(s, Qos):
+            rate = self.backend.qos_rate(where[0], where[1])
+            return {**result, "Present": rate == s.max_bandwidth, "KernelRateBytesPerSecond": rate}
+        destination, next_hop = route_entry(policy, endpoint)
+        present = destination in self.backend.interface_routes(where[0], where[1])
+        return {**result, "Present": present, "Kernel": f"{destination} via {next_hop or 'on-link'} dev {where[1]}" if present else ""}
+
+    # -- mutations
+
+    def add_policy(self, request: PolicyRequest) -> Policy:
+        kind, settings = validate_settings(request)
+        self.backend.require_privileges()
+        with self.store.lock():
+            endpoints = self.store.load_endpoints()
+            endpoint = self._resolve_endpoint(request.endpoint, endpoints)
+            network = next((n for n in self.store.load_networks() if n.id == endpoint.network_id), None)
+            if network is None:
+                raise NotFound(f"adding a policy to endpoint {endpoint.name!r}: its network is not recorded", hint="run `hnsctl reconcile`")
+            policies = self.store.load_policies()
+            self._check(kind, settings, endpoint, network, policies, endpoints)
+            policy = Policy(
+                id=ids.new_id(),
+                endpoint_id=endpoint.id,
+                type=kind,
+                settings=settings,
+                created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                sequence=max((p.sequence for p in policies), default=0) + 1,
+            )
+            namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
+            with Reverter() as revert:
+                self._apply(policy, endpoint, network, namespace, revert)
+                self.store.save_policy(policy)
+                revert.success()
+        return policy
+
+    def remove_policy(self, reference: str) -> Policy:
+        self.backend.require_privileges()
+        with self.store.lock():
+            policy = resolve_policy(reference, self.store.load_policies())
+            endpoint = next((e for e in self.store.load_endpoints() if e.id == policy.endpoint_id), None)
+            if endpoint is not None:
+                namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
+                self._unapply(policy, endpoint, namespace)
+            self.store.remove_policy(policy.id)
+        return policy
+
+    # -- helpers
+
+    @staticmethod
+    def _resolve_endpoint(reference: str, endpoints: list[Endpoint]) -> Endpoint:
+        from hnsctl.service.endpoint import resolve_endpoint
+
+        return resolve_endpoint(reference, endpoints)
+
+    def _check(self, kind: PolicyType, settings: Any, endpoint: Endpoint, network: Network,
+               policies: list[Policy], endpoints: list[Endpoint]) -> None:
+        names = {e.id: e.name for e in endpoints}
+        mine = [p for p in policies if p.endpoint_id == endpoint.id]
+        if kind in (PolicyType.PORT_MAPPING, PolicyType.OUTBOUND_NAT):
+            if network.type is not NetworkType.NAT:
+                raise InvalidInput(
+                    f"{kind.value} on endpoint {endpoint.name!r}: mapping not supported on {network.type.value} network "
+                    f"{network.name!r}; port mappings and outbound NAT need a nat network",
+                    hns_name="HCN_E_MAPPING_NOT_SUPPORTED",
+                )
+            if endpoint.ip.version != 4:
+                raise InvalidInput(f"{kind.value} on endpoint {endpoint.name!r}: IPv6 endpoints are not supported yet")
+        if isinstance(settings, PortMapping):
+            for other in policies:
+                o = other.settings
+                if isinstance(o, PortMapping) and (o.protocol, o.external_port, o.vip) == (settings.protocol, settings.external_port, settings.vip):
+                    holder = names.get(other.endpoint_id, other.endpoint_id)
+                    raise Conflict(
+                        f"port mapping {settings.protocol}/{settings.external_port}"
+                        + (f" on {settings.vip}" if settings.vip else "")
+                        + f": already mapped to endpoint {holder!r} (policy {other.id})",
+                        hint="choose another --external-port, or remove that policy first",
+                        hns_name="HCN_E_PORT_ALREADY_EXISTS",
+                    )
+            if settings.vip is None and settings.external_port in self.backend.local_listeners(settings.protocol):
+                self.warnings.append(
+                    f"a local process already listens on {settings.protocol} port {settings.external_port}; "
+                    "connections from other machines to that port now reach the endpoint instead"
+                )
+        single = {PolicyType.OUTBOUND_NAT: "an OutBoundNAT", PolicyType.QOS: "a QoS"}
+        if kind in single and any(p.type is kind for p in mine):
+            raise Conflict(f"endpoint {endpoint.name!r} already has {single[kind]} policy", hint="remove it first, then add the new one",
+                           hns_name="HCN_E_POLICY_ALREADY_EXISTS")
+        if isinstance(settings, Route):
+            if any(isinstance(p.settings, Route) and p.settings.destination == settings.destination for p in mine):
+                raise Conflict(f"endpoint {endpoint.name!r} already has a route to {settings.destination}", hns_name="HCN_E_POLICY_ALREADY_EXISTS")
+            if settings.destination.version != endpoint.ip.version:
+                raise InvalidInput(f"invalid --destination {settings.destination}: the endpoint is IPv{endpoint.ip.version}")
+
+    def _apply(self, policy: Policy, endpoint: Endpoint, network: Network, namespace: Namespace | None, revert: Reverter) -> None:
+        s = policy.settings
+        if isinstance(s, PortMapping):
+            spec = port_map_spec(policy, endpoint)
+            self.backend.add_port_mapping(spec)
+            revert.add("remove the port mapping", lambda: self.backend.remove_port_mapping(spec))
+        elif isinstance(s, OutboundNat):
+            self.backend.apply_outbound_nat(outbound_spec(policy, endpoint, network))
+            revert.add("remove the outbound NAT rules", lambda: self.backend.remove_firewall(policy.id))
+        else:
+            where = attached_interface(endpoint, namespace)
+            if where is None:
+                return  # applied when the endpoint is attached
+            if isinstance(s, Qos):
+                self.backend.set_qos(where[0], where[1], s.max_bandwidth)
+                revert.add("remove the rate limit", lambda: self.backend.set_qos(where[0], where[1], None))
+            else:
+                entry = route_entry(policy, endpoint)
+                self.backend.set_routes(where[0], where[1], [entry], [])
+                revert.add("remove the route", lambda: self.backend.set_routes(where[0], where[1], [], [entry[0]]))
+
+    def _unapply(self, policy: Policy, endpoint: Endpoint, namespace: Namespace | None) -> None:
+        s = policy.settings
+        if isinstance(s, PortMapping):
+            self.backend.remove_port_mapping(port_map_spec(policy, endpoint))
+        elif isinstance(s, OutboundNat):
+            self.backend.remove_firewall(policy.id)
+        else:
+            where = attached_interface(endpoint, namespace)
+            if where is None:
+                return
+            if isinstance(s, Qos):
+                self.backend.set_qos(where[0], where[1], None)
+            else:
+                self.backend.set_routes(where[0], where[1], [], [route_entry(policy, endpoint)[0]])
