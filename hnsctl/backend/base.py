@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -47,6 +47,17 @@ class OutboundNatSpec:
     bridge: str
     exceptions: tuple[IPNetwork, ...] = ()
     vip: str | None = None
+
+
+@dataclass(frozen=True)
+class EndpointAclSpec:
+    """All ACLs of one endpoint, in evaluation order, as (policy ID, Acl) pairs per direction."""
+
+    owner: str  # the endpoint's ID
+    short: str  # 8 hex digits for chain names
+    endpoint_ip: str
+    rules_in: tuple[tuple[str, Any], ...] = ()
+    rules_out: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +164,12 @@ class Backend(Protocol):
 
     def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
         """Replace the rules owned by `spec.owner` with this endpoint's OutBoundNAT rules."""
+
+    def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
+        """Rebuild the endpoint's ACL chains (none left when it has no ACLs), one transaction."""
+
+    def enable_bridge_filtering(self) -> bool:
+        """Let bridged IPv4 traffic reach the nftables hooks (br_netfilter); False when the kernel cannot."""
 
     def set_qos(self, namespace: str | None, ifname: str, max_bytes_per_second: int | None) -> None:
         """Egress rate limit on the endpoint's own interface (tbf); None removes it. Missing interface: no-op."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hnsctl.backend.base import (
     BridgeSpec,
+    EndpointAclSpec,
     InterfaceConfig,
     InterfaceCounters,
     NetworkFirewall,
@@ -104,6 +105,14 @@ class DryRunBackend:
         for rule in outbound_nat_rules(spec):
             self._ops.append(f'nft add rule {FAMILY} {TABLE} {rule.chain} {rule.text} comment "{rule.comment}"')
         self._ops.append("nft commit")
+
+    def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
+        count = len(spec.rules_in) + len(spec.rules_out)
+        self._ops.append(f"nft rebuild chains acl-{spec.short}-in/-out in {FAMILY} {TABLE} with {count} rule(s) (one transaction)")
+
+    def enable_bridge_filtering(self) -> bool:
+        self._ops.append("sysctl -w net.bridge.bridge-nf-call-iptables=1")
+        return True
 
     def set_qos(self, namespace: str | None, ifname: str, max_bytes_per_second: int | None) -> None:
         prefix = f"ip -n {namespace} " if namespace else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hnsctl.backend.base import NetworkFirewall, OutboundNatSpec, PortMapSpec
+from hnsctl.backend.base import EndpointAclSpec, NetworkFirewall, OutboundNatSpec, PortMapSpec
 from hnsctl.backend.libnftables import Nftables
 from hnsctl.backend.nftrules import (
     BASE_CHAINS,
@@ -15,6 +15,7 @@ from hnsctl.backend.nftrules import (
     TABLE,
     ListedRule,
     Rule,
+    acl_commands,
     delete_rule_command,
     delete_table_command,
     listed_map_elements,
@@ -83,6 +84,12 @@ class Firewall:
 
     def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
         self.apply_rules(spec.owner, outbound_nat_rules(spec))
+
+    def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
+        existing = self._rules()
+        self._ensure_skeleton(existing)
+        dispatch = [r for r in existing or [] if r.owner == spec.owner and r.comment.endswith(("acl-dispatch-in", "acl-dispatch-out"))]
+        self.nft.run(acl_commands(spec, dispatch), doing=f"applying the ACLs of endpoint {spec.owner}")
 
     def remove(self, owner: str) -> None:
         listing = self._listing()

@@ -10,6 +10,7 @@ from hnsctl.backend.privileges import require_net_admin
 if TYPE_CHECKING:
     from hnsctl.backend.base import (
         BridgeSpec,
+        EndpointAclSpec,
         InterfaceConfig,
         InterfaceCounters,
         NetworkFirewall,
@@ -111,6 +112,12 @@ class KernelBackend:
 
     def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
         self.firewall.apply_outbound_nat(spec)
+
+    def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
+        self.firewall.apply_endpoint_acls(spec)
+
+    def enable_bridge_filtering(self) -> bool:
+        return sysctl.enable_bridge_filtering()
 
     def set_qos(self, namespace: str | None, ifname: str, max_bytes_per_second: int | None) -> None:
         self.ports.set_qos(namespace, ifname, max_bytes_per_second)

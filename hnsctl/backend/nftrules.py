@@ -15,8 +15,9 @@ from typing import Any
 
 import ipaddress
 
-from hnsctl.backend.base import IPNetwork, NetworkFirewall, OutboundNatSpec
+from hnsctl.backend.base import EndpointAclSpec, IPNetwork, NetworkFirewall, OutboundNatSpec
 from hnsctl.models.ids import owner_from_tag, owner_tag
+from hnsctl.models.policy import PROTOCOL_NAMES, Acl
 
 FAMILY = "inet"
 TABLE = "hnsctl"
@@ -25,9 +26,11 @@ BASE_CHAINS: tuple[dict[str, Any], ...] = (
     {"name": "prerouting", "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"},
     {"name": "output", "type": "nat", "hook": "output", "prio": -100, "policy": "accept"},
     {"name": "forward", "type": "filter", "hook": "forward", "prio": 0, "policy": "accept"},
+    {"name": "input", "type": "filter", "hook": "input", "prio": 0, "policy": "accept"},
+    {"name": "localout", "type": "filter", "hook": "output", "prio": 0, "policy": "accept"},
     {"name": "postrouting", "type": "nat", "hook": "postrouting", "prio": 100, "policy": "accept"},
 )
-REGULAR_CHAINS: tuple[str, ...] = ("isolation", "outbound")
+REGULAR_CHAINS: tuple[str, ...] = ("isolation", "outbound", "acl")
 PROTOCOLS = ("tcp", "udp")
 
 
@@ -50,6 +53,9 @@ def _infrastructure() -> list[tuple[str, str, str, bool]]:
         ("forward", "hnsctl isolation", "jump isolation", False),
         ("forward", "hnsctl dnat", "ct status dnat accept", False),
         ("postrouting", "hnsctl outbound", "jump outbound", True),
+        ("forward", "hnsctl acl", "jump acl", True),
+        ("input", "hnsctl acl-input", "jump acl", False),
+        ("localout", "hnsctl acl-output", "jump acl", False),
     ]
     for chain in ("prerouting", "output"):
         for proto in PROTOCOLS:
@@ -133,6 +139,79 @@ def network_rules(firewall: NetworkFirewall) -> list[Rule]:
                           f'oifname "{bridge}" ct status dnat {proto} saddr {prefix} masquerade',
                           _meta("oifname", "==", bridge), DNATTED, _saddr(prefix), MASQUERADE))
     return rules
+
+
+def acl_chain(short: str, direction: str) -> str:
+    return f"acl-{short}-{direction}"
+
+
+def _addresses(field: str, prefixes: tuple[IPNetwork, ...]) -> dict[str, Any]:
+    elements = [{"prefix": {"addr": str(p.network_address), "len": p.prefixlen}} for p in prefixes]
+    return {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": field}}, "right": {"set": elements}}}
+
+
+def _ports(protocol: str, field: str, ranges: tuple[tuple[int, int], ...]) -> dict[str, Any]:
+    elements: list[Any] = [a if a == b else {"range": [a, b]} for a, b in ranges]
+    return {"match": {"op": "==", "left": {"payload": {"protocol": protocol, "field": field}}, "right": {"set": elements}}}
+
+
+def acl_rule(policy_id: str, acl: Acl) -> Rule:
+    """One ACL as an nft rule in its endpoint's chain. In: local is the destination; out: the source."""
+    local, remote = ("daddr", "saddr") if acl.direction == "in" else ("saddr", "daddr")
+    local_port, remote_port = ("dport", "sport") if acl.direction == "in" else ("sport", "dport")
+    expr: list[dict[str, Any]] = []
+    if acl.local_addresses:
+        expr.append(_addresses(local, acl.local_addresses))
+    if acl.remote_addresses:
+        expr.append(_addresses(remote, acl.remote_addresses))
+    name = PROTOCOL_NAMES.get(acl.protocol or 0)
+    if acl.protocol and not (acl.local_ports or acl.remote_ports):
+        expr.append({"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": acl.protocol}})
+    if acl.local_ports:
+        expr.append(_ports(name or "tcp", local_port, acl.local_ports))
+    if acl.remote_ports:
+        expr.append(_ports(name or "tcp", remote_port, acl.remote_ports))
+    verdict = ACCEPT if acl.action == "allow" else DROP
+    text = f"{acl.action} {acl.direction} {name or acl.protocol or 'any'} priority {acl.priority}"
+    return Rule("", (*expr, verdict), f"{owner_tag(policy_id)} acl", text)
+
+
+def acl_commands(spec: EndpointAclSpec, dispatch: list[ListedRule]) -> list[dict[str, Any]]:
+    """Rebuild one endpoint's two ACL chains in one transaction; nothing of another endpoint is touched.
+
+    Order: the ACLs by priority (ties: older first); established/related replies are accepted just
+    before the first catch-all block, so an explicit block still stops them but "block everything
+    else" never cuts the endpoint's own connections off from their replies.
+    """
+    commands: list[dict[str, Any]] = []
+    chains = {d: acl_chain(spec.short, d) for d in ("in", "out")}
+    empty = not spec.rules_in and not spec.rules_out
+    for rule in dispatch:
+        commands.append(delete_rule_command(rule.chain, rule.handle))
+    for direction, chain in chains.items():
+        commands.append({"add": {"chain": {"family": FAMILY, "table": TABLE, "name": chain}}})
+        commands.append({"flush": {"chain": {"family": FAMILY, "table": TABLE, "name": chain}}})
+    if empty:
+        for chain in chains.values():
+            commands.append({"delete": {"chain": {"family": FAMILY, "table": TABLE, "name": chain}}})
+        return commands
+    tag = owner_tag(spec.owner)
+    ip_match = {"in": "daddr", "out": "saddr"}
+    for direction, rules in (("in", spec.rules_in), ("out", spec.rules_out)):
+        established_done = False
+        for policy_id, acl in rules:
+            if not established_done and acl.is_catch_all and acl.action == "block":
+                commands.append(_rule_command(chains[direction], [ESTABLISHED, ACCEPT], f"{tag} acl-established"))
+                established_done = True
+            rendered = acl_rule(policy_id, acl)
+            commands.append(_rule_command(chains[direction], list(rendered.expr), rendered.comment))
+        endpoint = {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": ip_match[direction]}}, "right": spec.endpoint_ip}}
+        commands.append(_rule_command("acl", [endpoint, {"jump": {"target": chains[direction]}}], f"{tag} acl-dispatch-{direction}"))
+    return commands
+
+
+def _rule_command(chain: str, expr: list[dict[str, Any]], comment: str) -> dict[str, Any]:
+    return {"add": {"rule": {"family": FAMILY, "table": TABLE, "chain": chain, "expr": expr, "comment": comment}}}
 
 
 def outbound_nat_rules(spec: OutboundNatSpec) -> list[Rule]:

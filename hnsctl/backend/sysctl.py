@@ -23,3 +23,21 @@ def enable_forwarding(version: int) -> None:
         raise PermissionDenied(f"enabling IPv{version} forwarding: permission denied writing {path}", hint="run hnsctl as root") from None
     except OSError as exc:
         raise KernelError(f"enabling IPv{version} forwarding: {exc.strerror} ({path})") from None
+
+
+BRIDGE_FILTERING = Path("/proc/sys/net/bridge/bridge-nf-call-iptables")
+
+
+def enable_bridge_filtering() -> bool:
+    """Bridged IPv4 traffic (endpoint to endpoint) reaches nftables only through br_netfilter.
+
+    Its sysctl exists only when the kernel has br_netfilter; False tells the caller to warn.
+    """
+    try:
+        if BRIDGE_FILTERING.read_text().strip() != "1":
+            BRIDGE_FILTERING.write_text("1\n")
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise KernelError(f"enabling bridge filtering: {exc.strerror} ({BRIDGE_FILTERING})") from None
+    return True

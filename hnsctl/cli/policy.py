@@ -14,11 +14,11 @@ from hnsctl.errors import InvalidInput
 
 app = typer.Typer(
     name="policy",
-    help="Add, list, show and remove endpoint policies: port mappings, outbound NAT, QoS, routes.",
+    help="Add, list, show and remove endpoint policies: port mappings, outbound NAT, ACLs, QoS, routes.",
     no_args_is_help=True,
 )
 
-TYPES_HELP = "portmapping (V1: NAT), outboundnat, qos, route (V2: SDNRoute). Case-insensitive."
+TYPES_HELP = "portmapping (V1: NAT), outboundnat, acl, qos, route (V2: SDNRoute). Case-insensitive."
 
 
 def policy_json(policy: Any, schema: int) -> dict[str, Any]:
@@ -30,7 +30,10 @@ def policy_json(policy: Any, schema: int) -> dict[str, Any]:
 def policy_request(kind: str, endpoint: str, *, protocol: Optional[str] = None, internal_port: Optional[int] = None,
                    external_port: Optional[int] = None, vip: Optional[str] = None, exceptions: Optional[list[str]] = None,
                    max_bandwidth: Optional[int] = None, destination: Optional[str] = None, next_hop: Optional[str] = None,
-                   encap: bool = False, json_source: Optional[str] = None) -> Any:
+                   encap: bool = False, json_source: Optional[str] = None, action: Optional[str] = None,
+                   direction: Optional[str] = None, local_addresses: Optional[list[str]] = None,
+                   remote_addresses: Optional[list[str]] = None, local_ports: Optional[list[str]] = None,
+                   remote_ports: Optional[list[str]] = None, priority: Optional[int] = None) -> Any:
     """Flags build the same request an HNS policy object does; given both, explicit flags win."""
     import dataclasses
 
@@ -42,11 +45,16 @@ def policy_request(kind: str, endpoint: str, *, protocol: Optional[str] = None, 
         request = hnsjson.policy_request_from_document(read_json_argument(json_source), type_hint=kind, endpoint=endpoint)
     changes: dict[str, Any] = {}
     for key, value in (("protocol", protocol), ("internal_port", internal_port), ("external_port", external_port), ("vip", vip),
-                       ("max_bandwidth", max_bandwidth), ("destination", destination), ("next_hop", next_hop)):
+                       ("max_bandwidth", max_bandwidth), ("destination", destination), ("next_hop", next_hop),
+                       ("action", action), ("direction", direction), ("priority", priority)):
         if value is not None:
             changes[key] = value
     if exceptions:
         changes["exceptions"] = tuple(exceptions)
+    for key, values in (("local_addresses", local_addresses), ("remote_addresses", remote_addresses),
+                        ("local_ports", local_ports), ("remote_ports", remote_ports)):
+        if values:
+            changes[key] = tuple(str(v) for v in values)
     if encap:
         changes["encap"] = True
     return dataclasses.replace(request, **changes)
@@ -70,6 +78,13 @@ def add(
     protocol: Annotated[Optional[str], typer.Option("--protocol", help="portmapping: tcp or udp (or 6 / 17).", show_default="tcp")] = None,
     vip: Annotated[Optional[str], typer.Option("--vip", help="portmapping: only traffic to this host address; outboundnat: SNAT to this address.", show_default=False)] = None,
     exception: Annotated[Optional[list[str]], typer.Option("--exception", help="outboundnat: destination CIDR that keeps the endpoint's address; repeatable.", show_default=False)] = None,
+    action: Annotated[Optional[str], typer.Option("--action", help="acl: allow or block.", show_default=False)] = None,
+    direction: Annotated[Optional[str], typer.Option("--direction", help="acl: in (to the endpoint) or out (from it).", show_default=False)] = None,
+    local_address: Annotated[Optional[list[str]], typer.Option("--local-address", help="acl: the endpoint-side address/CIDR; repeatable or comma list.", show_default=False)] = None,
+    remote_address: Annotated[Optional[list[str]], typer.Option("--remote-address", help="acl: the other side's address/CIDR; repeatable or comma list.", show_default=False)] = None,
+    local_port: Annotated[Optional[list[str]], typer.Option("--local-port", help="acl: endpoint-side port or range (80, 8000-8080); repeatable or comma list.", show_default=False)] = None,
+    remote_port: Annotated[Optional[list[str]], typer.Option("--remote-port", help="acl: other side's port or range; repeatable or comma list.", show_default=False)] = None,
+    priority: Annotated[Optional[int], typer.Option("--priority", help="acl: 0-65535, lower is evaluated first; ties by creation order.", show_default="1000")] = None,
     max_bandwidth: Annotated[Optional[int], typer.Option("--max-bandwidth", help="qos: egress limit in bytes per second.", show_default=False)] = None,
     destination: Annotated[Optional[str], typer.Option("--destination", help="route: destination CIDR.", show_default=False)] = None,
     next_hop: Annotated[Optional[str], typer.Option("--next-hop", help="route: next hop (default: the endpoint's gateway).", show_default=False)] = None,
@@ -86,6 +101,7 @@ def add(
     Examples:
       hnsctl policy add portmapping --endpoint web --external-port 8080 --internal-port 80 --protocol tcp
       hnsctl policy add outboundnat --endpoint web --exception 10.0.0.0/8 --exception 192.168.0.0/16
+      hnsctl policy add acl --endpoint web --action block --direction in --protocol tcp --local-port 22 --remote-address 10.1.0.0/16 --priority 100
       hnsctl policy add qos --endpoint web --max-bandwidth 1250000
       hnsctl policy add route --endpoint web --destination 10.96.0.0/12
       echo '{"Type": "NAT", "Protocol": "udp", "InternalPort": 53, "ExternalPort": 5353}' | hnsctl policy add nat -e web --json -
@@ -93,7 +109,9 @@ def add(
     use_output(output)
     request = policy_request(kind, endpoint, protocol=protocol, internal_port=internal_port, external_port=external_port, vip=vip,
                              exceptions=exception, max_bandwidth=max_bandwidth, destination=destination, next_hop=next_hop,
-                             encap=encap, json_source=json_source)
+                             encap=encap, json_source=json_source, action=action, direction=direction,
+                             local_addresses=local_address, remote_addresses=remote_address, local_ports=local_port,
+                             remote_ports=remote_port, priority=priority)
     with context.services(dry_run=dry_run) as services:
         policy = services.policy.add_policy(request)
         operations = services.operations()

@@ -8,7 +8,7 @@ from typing import Any
 from hnsctl.models.endpoint import Endpoint, EndpointState
 from hnsctl.models.namespace import Namespace
 from hnsctl.models.network import Network, NetworkType, Subnet
-from hnsctl.models.policy import OutboundNat, Policy, PolicyType, PortMapping, Qos, Route
+from hnsctl.models.policy import Acl, OutboundNat, Policy, PolicyType, PortMapping, Qos, Route
 from hnsctl.models.policy import Settings as PolicySettings
 
 SCHEMA_VERSION = 1
@@ -177,6 +177,17 @@ def policy_to_record(policy: Policy) -> dict[str, Any]:
             settings["vip"] = str(s.vip)
     elif isinstance(s, Qos):
         settings = {"max_bandwidth": s.max_bandwidth}
+    elif isinstance(s, Acl):
+        settings = {
+            "action": s.action,
+            "direction": s.direction,
+            "protocol": s.protocol or 0,
+            "local_addresses": [str(a) for a in s.local_addresses],
+            "remote_addresses": [str(a) for a in s.remote_addresses],
+            "local_ports": [list(r) for r in s.local_ports],
+            "remote_ports": [list(r) for r in s.remote_ports],
+            "priority": s.priority,
+        }
     else:
         settings = {"destination": str(s.destination), "encap": s.encap}
         if s.next_hop is not None:
@@ -214,6 +225,17 @@ def policy_from_record(record: dict[str, Any]) -> Policy:
             )
         elif kind is PolicyType.QOS:
             settings = Qos(max_bandwidth=_non_negative_int(raw, "max_bandwidth"))
+        elif kind is PolicyType.ACL:
+            settings = Acl(
+                action=_str(raw, "action"),
+                direction=_str(raw, "direction"),
+                protocol=_non_negative_int(raw, "protocol") or None,
+                local_addresses=tuple(ipaddress.ip_network(a) for a in _str_list(raw, "local_addresses")),
+                remote_addresses=tuple(ipaddress.ip_network(a) for a in _str_list(raw, "remote_addresses")),
+                local_ports=tuple((int(a), int(b)) for a, b in raw.get("local_ports", [])),
+                remote_ports=tuple((int(a), int(b)) for a, b in raw.get("remote_ports", [])),
+                priority=_non_negative_int(raw, "priority"),
+            )
         elif kind is PolicyType.ROUTE:
             settings = Route(
                 destination=ipaddress.ip_network(_str(raw, "destination")),

@@ -398,12 +398,30 @@ def _optional_int(doc: dict[str, Any], key: str, *, path: str = "") -> int | Non
 
 # ---------------------------------------------------------------- policies
 
+def _acl_fields(s: Any) -> dict[str, Any]:
+    from hnsctl.models.policy import ports_text
+
+    return {
+        "Action": s.action.capitalize(),
+        "Direction": s.direction.capitalize(),
+        "Protocols": str(s.protocol) if s.protocol else "",
+        "LocalAddresses": ",".join(str(a) for a in s.local_addresses),
+        "RemoteAddresses": ",".join(str(a) for a in s.remote_addresses),
+        "LocalPorts": ports_text(s.local_ports),
+        "RemotePorts": ports_text(s.remote_ports),
+        "RuleType": "Switch",
+        "Priority": s.priority,
+    }
+
+
 def policy_to_v1(policy: Policy) -> dict[str, Any]:
-    from hnsctl.models.policy import OutboundNat, PortMapping, Qos
+    from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos
 
     s = policy.settings
     body: dict[str, Any] = {"ID": policy.id, "Type": policy.type.v1_name}
-    if isinstance(s, PortMapping):
+    if isinstance(s, Acl):
+        body.update(_acl_fields(s))
+    elif isinstance(s, PortMapping):
         body.update(Protocol=s.protocol, InternalPort=s.internal_port, ExternalPort=s.external_port, VIP=str(s.vip) if s.vip else "")
     elif isinstance(s, OutboundNat):
         body.update(ExceptionList=[str(e) for e in s.exceptions], VIP=str(s.vip) if s.vip else "")
@@ -415,11 +433,13 @@ def policy_to_v1(policy: Policy) -> dict[str, Any]:
 
 
 def policy_to_v2(policy: Policy) -> dict[str, Any]:
-    from hnsctl.models.policy import PROTOCOL_NUMBERS, OutboundNat, PortMapping, Qos
+    from hnsctl.models.policy import PROTOCOL_NUMBERS, Acl, OutboundNat, PortMapping, Qos
 
     s = policy.settings
     settings: dict[str, Any]
-    if isinstance(s, PortMapping):
+    if isinstance(s, Acl):
+        settings = {"Id": policy.id, **_acl_fields(s)}
+    elif isinstance(s, PortMapping):
         settings = {"Protocol": PROTOCOL_NUMBERS[s.protocol], "InternalPort": s.internal_port, "ExternalPort": s.external_port,
                     "VIP": str(s.vip) if s.vip else "", "Flags": 0}
     elif isinstance(s, OutboundNat):
@@ -434,7 +454,8 @@ def policy_to_v2(policy: Policy) -> dict[str, Any]:
 POLICY_KEYS = {
     "ID", "Type", "Settings", "Protocol", "Protocols", "InternalPort", "ExternalPort", "ExternalPortReserved", "VIP",
     "VirtualIP", "Flags", "ExceptionList", "Exceptions", "MaximumOutgoingBandwidthInBytes", "DestinationPrefix",
-    "NextHop", "NeedEncap",
+    "NextHop", "NeedEncap", "Id", "Action", "Direction", "LocalAddresses", "RemoteAddresses", "LocalPorts",
+    "RemotePorts", "LocalPort", "RemotePort", "RuleType", "Priority", "ServiceName",
 }
 
 
@@ -456,10 +477,27 @@ def policy_request_from_document(doc: dict[str, Any], *, type_hint: str, endpoin
     if isinstance(flags, int) and flags & 2:
         raise InvalidInput("invalid JSON field Flags: IPv6 port mappings are not supported yet", hns_name="HCN_E_INVALID_POLICY")
     vip = body.get("VIP") or body.get("VirtualIP") or None
+    if str(body.get("RuleType", "Switch")).lower() not in ("switch", ""):
+        raise InvalidInput("invalid JSON field RuleType: only Switch ACLs (per endpoint) are supported", hns_name="HCN_E_INVALID_POLICY")
+    protocol = body.get("Protocol") if body.get("Protocol") is not None else (body.get("Protocols") or None)
+    if kind is PolicyType.ACL and isinstance(protocol, str) and "," in protocol:
+        raise InvalidInput("invalid JSON field Protocols: one protocol per ACL is supported; add one ACL per protocol", hns_name="HCN_E_INVALID_POLICY")
+
+    def text_list(*keys: str) -> tuple[str, ...]:
+        values = [body.get(k) for k in keys if body.get(k) not in (None, "")]
+        return tuple(str(v) for v in values)
+
     return PolicyRequest(
         type=kind.value,
         endpoint=endpoint,
-        protocol=str(body["Protocol"]) if body.get("Protocol") is not None else None,
+        protocol=str(protocol) if protocol is not None else None,
+        action=body.get("Action"),
+        direction=body.get("Direction"),
+        local_addresses=text_list("LocalAddresses"),
+        remote_addresses=text_list("RemoteAddresses"),
+        local_ports=text_list("LocalPorts", "LocalPort"),
+        remote_ports=text_list("RemotePorts", "RemotePort"),
+        priority=body.get("Priority"),
         internal_port=body.get("InternalPort"),
         external_port=body.get("ExternalPort"),
         vip=str(vip) if vip else None,

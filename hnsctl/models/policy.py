@@ -81,6 +81,25 @@ class OutboundNat:
 
 
 @dataclass(frozen=True)
+class Acl:
+    """One firewall rule of an endpoint. Local means the endpoint's side, remote the other side."""
+
+    action: str  # allow | block
+    direction: str  # in | out
+    protocol: int | None = None
+    local_addresses: tuple[IPNetwork, ...] = ()
+    remote_addresses: tuple[IPNetwork, ...] = ()
+    local_ports: tuple[tuple[int, int], ...] = ()
+    remote_ports: tuple[tuple[int, int], ...] = ()
+    priority: int = 1000
+
+    @property
+    def is_catch_all(self) -> bool:
+        """Names no protocol, address or port: a default rule rather than an explicit one."""
+        return not (self.protocol or self.local_addresses or self.remote_addresses or self.local_ports or self.remote_ports)
+
+
+@dataclass(frozen=True)
 class Qos:
     max_bandwidth: int  # bytes per second, egress from the endpoint
 
@@ -92,7 +111,7 @@ class Route:
     encap: bool = False
 
 
-Settings = PortMapping | OutboundNat | Qos | Route
+Settings = PortMapping | OutboundNat | Acl | Qos | Route
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,13 @@ class PolicyRequest:
     vip: str | None = None
     exceptions: tuple[str, ...] = ()
     max_bandwidth: object = None
+    action: str | None = None
+    direction: str | None = None
+    local_addresses: tuple[str, ...] = ()
+    remote_addresses: tuple[str, ...] = ()
+    local_ports: tuple[str, ...] = ()
+    remote_ports: tuple[str, ...] = ()
+    priority: object = None
     destination: str | None = None
     next_hop: str | None = None
     encap: bool = False
@@ -181,6 +207,8 @@ def validate_settings(request: PolicyRequest) -> tuple[PolicyType, Settings]:
     if kind is PolicyType.OUTBOUND_NAT:
         vip = parse_host_address(request.vip, field="--vip") if request.vip else None
         return kind, OutboundNat(tuple(parse_prefix(e, field="--exception") for e in request.exceptions), vip)
+    if kind is PolicyType.ACL:
+        return kind, validate_acl(request)
     if kind is PolicyType.QOS:
         if request.max_bandwidth is None:
             raise InvalidInput("a QoS policy needs --max-bandwidth (bytes per second)", hns_name="HCN_E_INVALID_POLICY")
@@ -199,9 +227,81 @@ def validate_settings(request: PolicyRequest) -> tuple[PolicyType, Settings]:
     raise InvalidInput(f"policy type {kind.value!r} is not supported yet", hns_name="HCN_E_INVALID_POLICY_TYPE")
 
 
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Repeated flags and HNS's comma lists are the same thing."""
+    return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
+
+
+def parse_port_ranges(values: tuple[str, ...], *, field: str) -> tuple[tuple[int, int], ...]:
+    ranges = []
+    for part in _split(values):
+        low, sep, high = part.partition("-")
+        first = parse_port(low, field=field)
+        last = parse_port(high, field=field) if sep else first
+        if last < first:
+            raise InvalidInput(f"invalid {field} {part!r}: the range runs backwards")
+        ranges.append((first, last))
+    return tuple(ranges)
+
+
+def validate_acl(request: PolicyRequest) -> Acl:
+    action = str(request.action or "").strip().lower()
+    if action not in ("allow", "block"):
+        raise InvalidInput(f"invalid --action {request.action!r}: expected allow or block", hns_name="HCN_E_INVALID_POLICY")
+    direction = str(request.direction or "").strip().lower()
+    if direction not in ("in", "out"):
+        raise InvalidInput(f"invalid --direction {request.direction!r}: expected in or out", hns_name="HCN_E_INVALID_POLICY")
+    protocol = None
+    if request.protocol not in (None, ""):
+        text = str(request.protocol).strip().lower()
+        if text.isascii() and text.isdigit():
+            protocol = int(text)
+            if not 0 < protocol < 256:
+                raise InvalidInput(f"invalid --protocol {request.protocol!r}: IP protocol numbers are 1-255", hns_name="HCN_E_INVALID_POLICY")
+        elif text in PROTOCOL_NUMBERS:
+            protocol = PROTOCOL_NUMBERS[text]
+        else:
+            raise InvalidInput(f"invalid --protocol {request.protocol!r}: expected tcp, udp, icmp or a protocol number", hns_name="HCN_E_INVALID_POLICY")
+    local_ports = parse_port_ranges(request.local_ports, field="--local-port")
+    remote_ports = parse_port_ranges(request.remote_ports, field="--remote-port")
+    if (local_ports or remote_ports) and protocol not in (6, 17):
+        raise InvalidInput("ports need --protocol tcp or udp", hns_name="HCN_E_INVALID_POLICY")
+    try:
+        priority = 1000 if request.priority in (None, "") else int(str(request.priority))
+    except ValueError:
+        raise InvalidInput(f"invalid --priority {request.priority!r}: expected 0-65535 (lower is evaluated first)") from None
+    if not 0 <= priority <= 65535:
+        raise InvalidInput(f"invalid --priority {priority}: expected 0-65535 (lower is evaluated first)")
+    return Acl(
+        action=action,
+        direction=direction,
+        protocol=protocol,
+        local_addresses=tuple(parse_prefix(a, field="--local-address") for a in _split(request.local_addresses)),
+        remote_addresses=tuple(parse_prefix(a, field="--remote-address") for a in _split(request.remote_addresses)),
+        local_ports=local_ports,
+        remote_ports=remote_ports,
+        priority=priority,
+    )
+
+
+def ports_text(ranges: tuple[tuple[int, int], ...]) -> str:
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in ranges)
+
+
 def summary(policy: Policy) -> str:
     """One line a person reads in `policy list`."""
     s = policy.settings
+    if isinstance(s, Acl):
+        parts = [s.action, s.direction, PROTOCOL_NAMES.get(s.protocol, str(s.protocol)) if s.protocol else "any"]
+        if s.local_ports:
+            parts.append("local port " + ports_text(s.local_ports))
+        if s.remote_addresses:
+            parts.append("remote " + ",".join(str(a) for a in s.remote_addresses))
+        if s.local_addresses:
+            parts.append("local " + ",".join(str(a) for a in s.local_addresses))
+        if s.remote_ports:
+            parts.append("remote port " + ports_text(s.remote_ports))
+        return " ".join(parts) + f" (priority {s.priority})"
     if isinstance(s, PortMapping):
         where = f"{s.vip}:" if s.vip else ""
         return f"{s.protocol} {where}{s.external_port} -> {s.internal_port}"

@@ -10,12 +10,12 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hnsctl.backend.base import OutboundNatSpec, PortMapSpec
+from hnsctl.backend.base import EndpointAclSpec, OutboundNatSpec, PortMapSpec
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import Endpoint
 from hnsctl.models.network import Network, NetworkType
-from hnsctl.models.policy import OutboundNat, Policy, PolicyRequest, PolicyType, PortMapping, Qos, Route, validate_settings
+from hnsctl.models.policy import Acl, OutboundNat, Policy, PolicyRequest, PolicyType, PortMapping, Qos, Route, validate_settings
 from hnsctl.service import checks
 from hnsctl.service.revert import Reverter
 
@@ -81,9 +81,25 @@ def apply_interface_policies(backend: Backend, endpoint: Endpoint, namespace: Na
         backend.set_routes(where[0], where[1], routes, [])
 
 
+def acl_spec(endpoint: Endpoint, policies: list[Policy]) -> EndpointAclSpec:
+    """The endpoint's ACLs in evaluation order: priority, then creation order."""
+    acls = sorted((p for p in policies if p.endpoint_id == endpoint.id and isinstance(p.settings, Acl)),
+                  key=lambda p: (p.settings.priority, p.sequence))  # type: ignore[union-attr]
+    return EndpointAclSpec(
+        owner=endpoint.id,
+        short=endpoint.short,
+        endpoint_ip=str(endpoint.ip),
+        rules_in=tuple((p.id, p.settings) for p in acls if p.settings.direction == "in"),  # type: ignore[union-attr]
+        rules_out=tuple((p.id, p.settings) for p in acls if p.settings.direction == "out"),  # type: ignore[union-attr]
+    )
+
+
 def remove_endpoint_policies(store: Store, backend: Backend, endpoint: Endpoint) -> None:
     """Every policy of an endpoint that is being deleted: kernel objects first, then the records."""
-    for policy in [p for p in store.load_policies() if p.endpoint_id == endpoint.id]:
+    mine = [p for p in store.load_policies() if p.endpoint_id == endpoint.id]
+    if any(isinstance(p.settings, Acl) for p in mine):
+        backend.apply_endpoint_acls(acl_spec(endpoint, []))
+    for policy in mine:
         if isinstance(policy.settings, PortMapping):
             backend.remove_port_mapping(port_map_spec(policy, endpoint))
         elif isinstance(policy.settings, OutboundNat):
@@ -125,7 +141,7 @@ class PolicyService:
             spec = port_map_spec(policy, endpoint)
             present = (spec.protocol, spec.external_port, spec.vip) in self.backend.port_mappings()
             return {**result, "Present": present, "Kernel": f"{spec.protocol} {spec.vip or '*'}:{spec.external_port} -> {spec.target_ip}:{spec.target_port}" if present else ""}
-        if isinstance(s, OutboundNat):
+        if isinstance(s, (OutboundNat, Acl)):
             return {**result, "Present": policy.id in self.backend.firewall_owners()}
         namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
         where = attached_interface(endpoint, namespace)
@@ -189,6 +205,8 @@ class PolicyService:
                policies: list[Policy], endpoints: list[Endpoint]) -> None:
         names = {e.id: e.name for e in endpoints}
         mine = [p for p in policies if p.endpoint_id == endpoint.id]
+        if kind is PolicyType.ACL and endpoint.ip.version != 4:
+            raise InvalidInput(f"acl on endpoint {endpoint.name!r}: IPv6 endpoints are not supported yet")
         if kind in (PolicyType.PORT_MAPPING, PolicyType.OUTBOUND_NAT):
             if network.type is not NetworkType.NAT:
                 raise InvalidInput(
@@ -234,6 +252,12 @@ class PolicyService:
         elif isinstance(s, OutboundNat):
             self.backend.apply_outbound_nat(outbound_spec(policy, endpoint, network))
             revert.add("remove the outbound NAT rules", lambda: self.backend.remove_firewall(policy.id))
+        elif isinstance(s, Acl):
+            if not self.backend.enable_bridge_filtering():
+                self.warnings.append("this kernel has no br_netfilter: ACLs apply to routed traffic only, not between endpoints of one bridge")
+            before = self.store.load_policies()
+            self.backend.apply_endpoint_acls(acl_spec(endpoint, [*before, policy]))
+            revert.add("restore the previous ACLs", lambda: self.backend.apply_endpoint_acls(acl_spec(endpoint, before)))
         else:
             where = attached_interface(endpoint, namespace)
             if where is None:
@@ -252,6 +276,9 @@ class PolicyService:
             self.backend.remove_port_mapping(port_map_spec(policy, endpoint))
         elif isinstance(s, OutboundNat):
             self.backend.remove_firewall(policy.id)
+        elif isinstance(s, Acl):
+            others = [p for p in self.store.load_policies() if p.id != policy.id]
+            self.backend.apply_endpoint_acls(acl_spec(endpoint, others))
         else:
             where = attached_interface(endpoint, namespace)
             if where is None:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import PortMapSpec
 from hnsctl.models.network import NetworkType
-from hnsctl.models.policy import OutboundNat, PortMapping, Qos
+from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos
 from hnsctl.service.endpoint import interface_config, port_spec
 from hnsctl.service.namespace import resolv_conf_for
 from hnsctl.service.plan import plan_network
-from hnsctl.service.policy import apply_interface_policies, attached_interface, outbound_spec, port_map_spec, route_entry
+from hnsctl.service.policy import acl_spec, apply_interface_policies, attached_interface, outbound_spec, port_map_spec, route_entry
 
 if TYPE_CHECKING:
     from hnsctl.backend.base import Backend, OwnedLink
@@ -161,6 +161,7 @@ class _Run:
         networks = {n.id: n for n in self.network_list}
         namespaces = {n.id: n for n in self.namespace_list}
         mapped = self.backend.port_mappings()
+        acl_repaired: set[str] = set()
         for policy in self.policy_list:
             endpoint = endpoints.get(policy.endpoint_id)
             if endpoint is None:
@@ -173,6 +174,12 @@ class _Run:
                     self.found("policy", f"{endpoint.name} {s.protocol}/{s.external_port}", policy.id, "port mapping missing from nftables", "re-add it")
                     if self.repair:
                         self.backend.add_port_mapping(spec)
+            elif isinstance(s, Acl):
+                if endpoint.id not in self.firewall_owners and endpoint.id not in acl_repaired:
+                    acl_repaired.add(endpoint.id)
+                    self.found("policy", f"{endpoint.name} acl", policy.id, "ACL chains missing", "rebuild them")
+                    if self.repair:
+                        self.backend.apply_endpoint_acls(acl_spec(endpoint, self.policy_list))
             elif isinstance(s, OutboundNat):
                 network = networks.get(endpoint.network_id)
                 if network is not None and policy.id not in self.firewall_owners:

@@ -173,3 +173,51 @@ def test_endpoint_create_with_port_mappings_is_all_or_nothing(host: Host) -> Non
     assert len(host.json("policy", "list")) == 1
     ok = host.json("endpoint", "create", "api", "--network", "demo", "-p", "9090:90/udp")
     assert ok["Policies"][0]["ExternalPort"] == 9090 and ok["Policies"][0]["Protocol"] == "udp"
+
+
+def test_acls_block_allow_priority_and_direction(host: Host) -> None:
+    web_endpoint(host)
+    client = host.json("endpoint", "create", "client", "--network", "demo", "--namespace", "client")
+    web_ip = "10.200.0.2"
+    servers = [Server("web", web_ip, port=port, connections=5) for port in (22, 80)]
+    try:
+        assert connect("client", web_ip, 22) == client["IPAddress"]  # no ACLs: everything passes
+        block = host.json("policy", "add", "acl", "-e", "web", "--action", "block", "--direction", "in",
+                          "--protocol", "tcp", "--local-port", "22", "--priority", "200")
+        assert connect("client", web_ip, 22).startswith("failed")  # blocked (bridged traffic, same network)
+        assert connect("client", web_ip, 80) == client["IPAddress"]  # another port still works
+        host.ok("policy", "add", "acl", "-e", "web", "--action", "allow", "--direction", "in", "--protocol", "tcp",
+                "--local-port", "22", "--remote-address", f"{client['IPAddress']}/32", "--priority", "100")
+        assert connect("client", web_ip, 22) == client["IPAddress"]  # the higher-priority allow wins
+        assert host.json("policy", "show", block["ID"], "--effective")["Effective"]["Present"] is True
+    finally:
+        for server in servers:
+            server.stop()
+    # out direction: the endpoint's own connections
+    outside = Server(host.name, "10.200.0.1", port=7070, connections=3)
+    try:
+        assert connect("web", "10.200.0.1", 7070) == web_ip
+        out = host.json("policy", "add", "acl", "-e", "web", "--action", "block", "--direction", "out",
+                        "--protocol", "tcp", "--remote-port", "7070")
+        assert connect("web", "10.200.0.1", 7070).startswith("failed")
+        host.ok("policy", "remove", out["ID"])
+        assert connect("web", "10.200.0.1", 7070) == web_ip
+    finally:
+        outside.stop()
+
+
+def test_block_everything_in_still_lets_replies_back(host: Host) -> None:
+    """Established/related replies pass a catch-all block; only an explicit rule stops them."""
+    web_endpoint(host)
+    host.ok("policy", "add", "acl", "-e", "web", "--action", "block", "--direction", "in")
+    server = Server(host.name, "10.200.0.1", port=7071)
+    try:
+        assert connect("web", "10.200.0.1", 7071) == "10.200.0.2"  # its own connection gets its replies
+    finally:
+        server.stop()
+    host.ok("endpoint", "create", "client", "--network", "demo", "--namespace", "client")
+    inbound = Server("web", "10.200.0.2", port=80)
+    try:
+        assert connect("client", "10.200.0.2", 80).startswith("failed")  # new inbound connections do not
+    finally:
+        inbound.stop()
