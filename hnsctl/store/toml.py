@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 import os
@@ -32,6 +33,7 @@ from hnsctl.store.lock import StateLock
 T = TypeVar("T")
 FileVersion = tuple[int, int, int]
 CACHE_DIR = "cache"
+GENERATION_FILE = "generation"
 NETWORKS = "networks"
 ENDPOINTS = "endpoints"
 NAMESPACES = "namespaces"
@@ -47,6 +49,7 @@ class Store:
         self.lock_timeout = lock_timeout
         self._caches: dict[str, dict[str, list[Any]]] = {}
         self._decoded: dict[str, dict[str, tuple[FileVersion, Any]]] = {}
+        self._snapshots: dict[str, tuple[int, list[tuple[Path, FileVersion | None, dict[str, Any]]]]] = {}
 
     # -- locking
 
@@ -128,6 +131,10 @@ class Store:
         rename to a new inode, so a changed file never matches a stale cache entry. The cache is
         derived data: losing it, or failing to write it (an unprivileged reader), costs only time.
         """
+        generation = self._generation()
+        snapshot = self._snapshots.get(kind)
+        if snapshot is not None and snapshot[0] == generation:
+            return snapshot[1]  # nothing was written since this process last looked
         directory = self.root / kind
         try:
             entries = sorted((e for e in os.scandir(directory) if e.name.endswith(".toml")), key=lambda e: e.name)
@@ -158,7 +165,31 @@ class Store:
             records.append((path, version, record))
         if misses or len(fresh) != len(cache):
             self._save_disk_cache(kind, fresh)
+        self._snapshots[kind] = (generation, records)
         return records
+
+    def _generation(self) -> int:
+        """A counter every write bumps (under the lock): equal counters mean the same files."""
+        try:
+            return int((self.root / GENERATION_FILE).read_bytes() or b"0")
+        except (OSError, ValueError):
+            return -1
+
+    def _record_change(self, kind: str, object_id: str, record: dict[str, Any] | None) -> None:
+        """After a write or removal (lock held): bump the generation and patch this process's snapshot."""
+        before = self._generation()
+        after = before + 1 if before >= 0 else 1
+        write_atomic(self.root / GENERATION_FILE, str(after).encode(), durable=False)
+        snapshot = self._snapshots.get(kind)
+        if snapshot is None or snapshot[0] != before:
+            self._snapshots.pop(kind, None)
+            return
+        path = self.root / kind / f"{object_id}.toml"
+        records = [entry for entry in snapshot[1] if entry[0] != path]
+        if record is not None:
+            st = path.stat()
+            bisect.insort(records, (path, (st.st_ino, st.st_mtime_ns, st.st_size), record), key=lambda entry: entry[0].name)
+        self._snapshots[kind] = (after, records)
 
     def _parse(self, path: Path) -> dict[str, Any] | None:
         try:
@@ -202,9 +233,11 @@ class Store:
         directory = self.root / kind
         ensure_private_dir(directory)
         write_atomic(directory / f"{object_id}.toml", tomli_w.dumps(record).encode("utf-8"))
+        self._record_change(kind, object_id, record)
 
     def _remove(self, kind: str, object_id: str) -> None:
         remove_durably(self.root / kind / f"{object_id}.toml")
+        self._record_change(kind, object_id, None)
 
     def _ensure_root(self) -> None:
         try:
