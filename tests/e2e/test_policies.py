@@ -221,3 +221,22 @@ def test_block_everything_in_still_lets_replies_back(host: Host) -> None:
         assert connect("client", "10.200.0.2", 80).startswith("failed")  # new inbound connections do not
     finally:
         inbound.stop()
+
+
+def test_listener_warning_and_json_policy_documents(host: Host) -> None:
+    web_endpoint(host)
+    listener = Server(host.name, "0.0.0.0", port=8081)
+    try:
+        result = host.ok("policy", "add", "portmapping", "-e", "web", "--external-port", "8081", "--internal-port", "80")
+        assert "hnsctl: warning: a local process already listens on tcp port 8081" in result.stderr
+    finally:
+        listener.stop()
+    v1 = '{"Type": "NAT", "Protocol": "udp", "InternalPort": 53, "ExternalPort": 5353}'
+    added = json.loads(host.ok("policy", "add", "nat", "-e", "web", "--json", "-", "-o", "json", input=v1).stdout)
+    assert (added["Type"], added["Protocol"], added["ExternalPort"]) == ("NAT", "udp", 5353)
+    v2 = ('{"Type": "ACL", "Settings": {"Protocols": "6", "Action": "Block", "Direction": "In", '
+          '"LocalPorts": "22", "RuleType": "Switch", "Priority": 100}}')
+    acl = json.loads(host.ok("policy", "add", "acl", "-e", "web", "--json", "-", "-o", "json", "--schema", "2", input=v2).stdout)
+    assert acl["Type"] == "ACL" and acl["Settings"]["LocalPorts"] == "22" and acl["Settings"]["Action"] == "Block"
+    bad = host.hnsctl("policy", "add", "acl", "-e", "web", "--json", "-", input='{"Type": "ACL", "Action": "Block", "Direction": "In", "Bogus": 1}')
+    assert bad.returncode == 2 and "Bogus" in bad.stderr
