@@ -168,6 +168,9 @@ class Backend(Protocol):
     def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
         """Rebuild the endpoint's ACL chains (none left when it has no ACLs), one transaction."""
 
+    def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
+        """Delete ACL chains of endpoints whose 8-hex short ID is not in `keep`; returns their names."""
+
     def enable_bridge_filtering(self) -> bool:
         """Let bridged IPv4 traffic reach the nftables hooks (br_netfilter); False when the kernel cannot."""
 

@@ -110,6 +110,10 @@ class DryRunBackend:
         count = len(spec.rules_in) + len(spec.rules_out)
         self._ops.append(f"nft rebuild chains acl-{spec.short}-in/-out in {FAMILY} {TABLE} with {count} rule(s) (one transaction)")
 
+    def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
+        self._ops.append(f"nft delete ACL chains of endpoints other than {', '.join(sorted(keep)) or '(none)'}")
+        return []
+
     def enable_bridge_filtering(self) -> bool:
         self._ops.append("sysctl -w net.bridge.bridge-nf-call-iptables=1")
         return True

@@ -146,6 +146,25 @@ class Firewall:
                     keys.add((protocol, int(key), None))
         return keys
 
+    def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
+        """Delete per-endpoint ACL chains (`acl-<8 hex>-in|out`) of endpoints not in `keep` (8-hex IDs)."""
+        listing = self._listing()
+        if listing is None:
+            return []
+        stale = []
+        for item in listing.get("nftables", []):
+            chain = item.get("chain")
+            if chain and chain.get("table") == TABLE and chain["name"].startswith("acl-") and chain["name"].count("-") == 2:
+                if chain["name"].split("-")[1] not in keep:
+                    stale.append(chain["name"])
+        if stale:
+            commands: list[dict[str, Any]] = []
+            for name in stale:
+                commands.append({"flush": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}})
+                commands.append({"delete": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}})
+            self.nft.run(commands, doing="removing ACL chains of endpoints hnsctl has no record of")
+        return stale
+
     def owners(self) -> set[str]:
         return {r.owner for r in self._rules() or [] if r.owner}
 

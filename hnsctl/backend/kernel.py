@@ -116,6 +116,9 @@ class KernelBackend:
     def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
         self.firewall.apply_endpoint_acls(spec)
 
+    def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
+        return self.firewall.remove_acl_chains_except(keep)
+
     def enable_bridge_filtering(self) -> bool:
         return sysctl.enable_bridge_filtering()
 

@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 from hnsctl.models.endpoint import Endpoint, EndpointState
+from hnsctl.models.intent import Intent
 from hnsctl.models.namespace import Namespace
 from hnsctl.models.network import Network, NetworkType, Subnet
 from hnsctl.models.policy import Acl, OutboundNat, Policy, PolicyType, PortMapping, Qos, Route
@@ -162,6 +163,31 @@ def namespace_from_record(record: dict[str, Any]) -> Namespace:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CodecError(f"invalid namespace record: {exc}") from exc
+
+
+def intent_to_record(intent: Intent) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": intent.id,
+        "operation": intent.operation,
+        "object_kind": intent.object_kind,
+        "object_id": intent.object_id,
+        "created_at": intent.created_at,
+    }
+
+
+def intent_from_record(record: dict[str, Any]) -> Intent:
+    check_schema_version(record)
+    try:
+        return Intent(
+            id=_str(record, "id"),
+            operation=_str(record, "operation"),
+            object_kind=_str(record, "object_kind"),
+            object_id=_str(record, "object_id"),
+            created_at=str(record.get("created_at", "")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CodecError(f"invalid intent record: {exc}") from exc
 
 
 def policy_to_record(policy: Policy) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from hnsctl.models.network import IPAddress, Network, NetworkRequest, Subnet, pa
 from hnsctl.service import checks, ipam
 from hnsctl.service.namespace import NamespaceService, resolve_namespace
 from hnsctl.service.network import DEFAULT_NETWORK_NAME, NetworkService, validate_request
+from hnsctl.service.faults import fault_point
 from hnsctl.service.revert import Reverter
 from hnsctl.store import Store
 
@@ -123,12 +124,17 @@ def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]
     """Delete endpoints (used by `network delete --force`): ports, DNS files, records."""
     namespaces = {n.id: n for n in store.load_namespaces()}
     touched: dict[str, Namespace] = {}
+    from hnsctl.service.intents import deleting
     from hnsctl.service.policy import remove_endpoint_policies
 
     for endpoint in endpoints:
-        remove_endpoint_policies(store, backend, endpoint)
-        backend.delete_port(endpoint.host_side, endpoint.id)
-        store.remove_endpoint(endpoint.id)
+        with deleting(store, "endpoint", endpoint.id):
+            remove_endpoint_policies(store, backend, endpoint)
+            fault_point("endpoint-delete:policies")
+            backend.delete_port(endpoint.host_side, endpoint.id)
+            fault_point("endpoint-delete:port")
+            store.remove_endpoint(endpoint.id)
+            fault_point("endpoint-delete:state")
         if endpoint.namespace_id in namespaces:
             touched[endpoint.namespace_id] = namespaces[endpoint.namespace_id]  # type: ignore[index]
     remaining = store.load_endpoints()
@@ -242,10 +248,12 @@ class EndpointService:
             with Reverter() as revert:
                 self.backend.create_port(port_spec(endpoint, network))
                 revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side, endpoint.id))
+                fault_point("endpoint-create:port")
                 if request.namespace or request.host:
                     endpoint = self._attach_locked(endpoint, network, request.namespace, host=request.host, revert=revert, others=endpoints)
                 else:
                     self.store.save_endpoint(endpoint)
+                fault_point("endpoint-create:saved")
                 revert.success()
         return endpoint
 
@@ -322,6 +330,7 @@ class EndpointService:
         if made:
             revert.add(f"forget namespace {namespace.name}", lambda: self.namespaces.forget_locked(namespace))
         self.backend.attach_namespace(namespace.name, interface_config(endpoint, host=False))
+        fault_point("endpoint-attach:kernel")
         revert.add(f"detach from {namespace.name}", lambda: self.backend.detach_namespace(namespace.name, endpoint.id, endpoint.parked_name))
         attached = replace(endpoint, state=EndpointState.ATTACHED, namespace_id=namespace.id, host_attached=False)
         apply_interface_policies(self.backend, attached, namespace, self.store.load_policies())

@@ -153,13 +153,18 @@ class NamespaceService:
                     hint="detach them first, or use --force to detach them with it",
                     hns_name="HCN_E_ENTITY_HAS_REFERENCES",
                 )
-            if held:
-                from hnsctl.service.endpoint import detach_locked
+            from hnsctl.service.faults import fault_point
+            from hnsctl.service.intents import deleting
 
-                for endpoint in held:
-                    detach_locked(self.store, self.backend, endpoint, namespace)
-            self.backend.write_resolv_conf(namespace.name, None)
-            if namespace.owned:
-                self.backend.delete_namespace(namespace.name)
-            self.store.remove_namespace(namespace.id)
+            with deleting(self.store, "namespace", namespace.id):
+                if held:
+                    from hnsctl.service.endpoint import detach_locked
+
+                    for endpoint in held:
+                        detach_locked(self.store, self.backend, endpoint, namespace)
+                self.backend.write_resolv_conf(namespace.name, None)
+                if namespace.owned:
+                    self.backend.delete_namespace(namespace.name)
+                fault_point("namespace-delete:kernel")
+                self.store.remove_namespace(namespace.id)
         return namespace

@@ -24,6 +24,7 @@ from hnsctl.models.network import (
     validate_dns_suffix,
 )
 from hnsctl.service import checks, ipam
+from hnsctl.service.faults import fault_point
 
 if TYPE_CHECKING:
     from hnsctl.backend.base import Backend
@@ -180,12 +181,17 @@ class NetworkService:
                 from hnsctl.service.endpoint import teardown_endpoints
 
                 teardown_endpoints(self.store, self.backend, endpoints)
+            from hnsctl.service.intents import deleting
             from hnsctl.service.plan import plan_network
 
             plan = plan_network(network)
-            self.backend.remove_firewall(network.id)
-            self.backend.delete_link(plan.bridge.name, network.id)
-            self.store.remove_network(network.id)
+            with deleting(self.store, "network", network.id):
+                self.backend.remove_firewall(network.id)
+                fault_point("network-delete:firewall")
+                self.backend.delete_link(plan.bridge.name, network.id)
+                fault_point("network-delete:bridge")
+                self.store.remove_network(network.id)
+                fault_point("network-delete:state")
         return network
 
     # -- helpers
@@ -199,12 +205,15 @@ class NetworkService:
         with Reverter() as revert:
             self.backend.create_bridge(plan.bridge)
             revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name, network.id))
+            fault_point("network-create:bridge")
             if plan.firewall is not None:
                 revert.add(f"remove rules of {network.id}", lambda: self.backend.remove_firewall(network.id))
                 self.backend.apply_network_firewall(plan.firewall)
+            fault_point("network-create:firewall")
             for version in sorted(plan.forwarding):
                 self.backend.enable_forwarding(version)
             self.store.save_network(network)
+            fault_point("network-create:saved")
             revert.success()
 
     def _free_subnet(self, wanted: ValidatedRequest, existing: list[Network], routes: list) -> Subnet:

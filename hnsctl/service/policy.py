@@ -17,6 +17,8 @@ from hnsctl.models.endpoint import Endpoint
 from hnsctl.models.network import Network, NetworkType
 from hnsctl.models.policy import Acl, OutboundNat, Policy, PolicyRequest, PolicyType, PortMapping, Qos, Route, validate_settings
 from hnsctl.service import checks
+from hnsctl.service.faults import fault_point
+from hnsctl.service.intents import deleting
 from hnsctl.service.revert import Reverter
 
 if TYPE_CHECKING:
@@ -178,6 +180,7 @@ class PolicyService:
             namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
             with Reverter() as revert:
                 self._apply(policy, endpoint, network, namespace, revert)
+                fault_point("policy-add:kernel")
                 self.store.save_policy(policy)
                 revert.success()
         return policy
@@ -187,10 +190,12 @@ class PolicyService:
         with self.store.lock():
             policy = resolve_policy(reference, self.store.load_policies())
             endpoint = next((e for e in self.store.load_endpoints() if e.id == policy.endpoint_id), None)
-            if endpoint is not None:
-                namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
-                self._unapply(policy, endpoint, namespace)
-            self.store.remove_policy(policy.id)
+            with deleting(self.store, "policy", policy.id):
+                if endpoint is not None:
+                    namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
+                    self._unapply(policy, endpoint, namespace)
+                fault_point("policy-delete:kernel")
+                self.store.remove_policy(policy.id)
         return policy
 
     # -- helpers

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 class Difference:
     """One way the kernel differs from the recorded state, and what reconcile does about it."""
 
-    kind: str  # namespace | network | endpoint | policy | orphan
+    kind: str  # intent | namespace | network | endpoint | policy | orphan
     name: str
     object_id: str
     problem: str
@@ -48,13 +48,71 @@ class ReconcileService:
         """Report (and with `repair`, fix) every difference; runs under the state lock like any mutation."""
         self.backend.require_privileges()
         with self.store.lock():
+            interrupted = self._finish_intents(repair)
             run = _Run(self.store, self.backend, repair)
+            run.differences.extend(interrupted)
             run.namespaces()
             run.networks()
             run.endpoints()
             run.policies()
             run.orphans()
             return run.differences
+
+
+    def _finish_intents(self, repair: bool) -> list[Difference]:
+        """Deletes a crash interrupted: drop what is left of the records (orphans go in the same run)."""
+        found = []
+        for intent in self.store.load_intents():
+            found.append(Difference("intent", intent.object_kind, intent.object_id, "a delete was interrupted",
+                                    "finish the delete" if repair else "would finish the delete"))
+            if not repair:
+                continue
+            kind, object_id = intent.object_kind, intent.object_id
+            if kind == "network":
+                if any(n.id == object_id for n in self.store.load_networks()):
+                    self.store.remove_network(object_id)
+            elif kind == "endpoint":
+                for policy in self.store.load_policies():
+                    if policy.endpoint_id == object_id:
+                        self.store.remove_policy(policy.id)
+                if any(e.id == object_id for e in self.store.load_endpoints()):
+                    self.store.remove_endpoint(object_id)
+            elif kind == "namespace":
+                self._finish_namespace_delete(object_id)
+            elif kind == "policy":
+                self._finish_policy_delete(object_id)
+            self.store.remove_intent(intent.id)
+        return found
+
+    def _finish_namespace_delete(self, namespace_id: str) -> None:
+        from dataclasses import replace
+
+        from hnsctl.models.endpoint import EndpointState
+
+        namespace = next((n for n in self.store.load_namespaces() if n.id == namespace_id), None)
+        if namespace is None:
+            return
+        for endpoint in self.store.load_endpoints():
+            if endpoint.namespace_id == namespace_id:
+                self.store.save_endpoint(replace(endpoint, state=EndpointState.DETACHED, namespace_id=None))
+        if namespace.owned and self.backend.namespace_exists(namespace.name):
+            self.backend.delete_namespace(namespace.name)
+        self.store.remove_namespace(namespace_id)
+
+    def _finish_policy_delete(self, policy_id: str) -> None:
+        policy = next((p for p in self.store.load_policies() if p.id == policy_id), None)
+        if policy is None:
+            return
+        endpoint = next((e for e in self.store.load_endpoints() if e.id == policy.endpoint_id), None)
+        namespace = next((n for n in self.store.load_namespaces() if endpoint and n.id == endpoint.namespace_id), None)
+        where = attached_interface(endpoint, namespace) if endpoint else None
+        if where is not None and isinstance(policy.settings, Qos):
+            self.backend.set_qos(where[0], where[1], None)
+        elif where is not None and endpoint is not None and not isinstance(policy.settings, (PortMapping, OutboundNat, Acl)):
+            self.backend.set_routes(where[0], where[1], [], [route_entry(policy, endpoint)[0]])
+        self.store.remove_policy(policy_id)
+        if endpoint is not None and isinstance(policy.settings, Acl):
+            self.backend.apply_endpoint_acls(acl_spec(endpoint, self.store.load_policies()))
 
 
 class _Run:
@@ -220,3 +278,5 @@ class _Run:
             self.found("orphan", "inet hnsctl", owner, "nftables rules of an object hnsctl has no record of", "remove them")
             if self.repair:
                 self.backend.remove_firewall(owner)
+        if self.repair:
+            self.backend.remove_acl_chains_except({e.short for e in self.endpoint_list})

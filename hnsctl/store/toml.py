@@ -18,12 +18,15 @@ from hnsctl.models.codec import (
     endpoint_to_record,
     namespace_from_record,
     namespace_to_record,
+    intent_from_record,
+    intent_to_record,
     policy_from_record,
     policy_to_record,
     network_from_record,
     network_to_record,
 )
 from hnsctl.models.endpoint import Endpoint
+from hnsctl.models.intent import Intent
 from hnsctl.models.namespace import Namespace
 from hnsctl.models.policy import Policy
 from hnsctl.models.network import Network
@@ -38,6 +41,7 @@ NETWORKS = "networks"
 ENDPOINTS = "endpoints"
 NAMESPACES = "namespaces"
 POLICIES = "policies"
+INTENTS = "intents"
 LOCK_FILE = "lock"
 
 
@@ -100,6 +104,17 @@ class Store:
 
     def remove_policy(self, policy_id: str) -> None:
         self._remove(POLICIES, policy_id)
+
+    # -- intents (deletes in progress)
+
+    def load_intents(self) -> list[Intent]:
+        return self._load(INTENTS, intent_from_record)
+
+    def save_intent(self, intent: Intent) -> None:
+        self._write(INTENTS, intent.id, intent_to_record(intent))
+
+    def remove_intent(self, intent_id: str) -> None:
+        self._remove(INTENTS, intent_id)
 
     # -- generic record I/O (overridden by the dry-run overlay)
 
