@@ -183,8 +183,8 @@ class Backend(Protocol):
     def interface_routes(self, namespace: str | None, ifname: str) -> set[str]:
         """Destinations (CIDR) of main-table routes through the interface."""
 
-    def local_listeners(self, protocol: str) -> set[int]:
-        """Ports on which a local process listens (tcp) or is bound (udp), for port-mapping warnings."""
+    def port_in_use(self, protocol: str, port: int) -> bool:
+        """A local process listens on (tcp) or is bound to (udp) this port: port-mapping warnings."""
 
     def set_routes(self, namespace: str | None, ifname: str, routes: list[tuple[str, str | None]], removed: list[str]) -> None:
         """Replace routes (destination, next hop or None for on-link) and delete `removed` destinations."""

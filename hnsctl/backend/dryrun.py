@@ -131,10 +131,10 @@ class DryRunBackend:
     def interface_routes(self, namespace: str | None, ifname: str) -> set[str]:
         return set()
 
-    def local_listeners(self, protocol: str) -> set[int]:
-        from hnsctl.backend.procnet import local_listeners
+    def port_in_use(self, protocol: str, port: int) -> bool:
+        from hnsctl.backend.procnet import port_in_use
 
-        return local_listeners(protocol)
+        return port_in_use(protocol, port)
 
     def set_routes(self, namespace: str | None, ifname: str, routes: list[tuple[str, str | None]], removed: list[str]) -> None:
         prefix = f"ip -n {namespace} " if namespace else "ip "

@@ -131,10 +131,10 @@ class KernelBackend:
     def interface_routes(self, namespace: str | None, ifname: str) -> set[str]:
         return self.ports.interface_routes(namespace, ifname)
 
-    def local_listeners(self, protocol: str) -> set[int]:
-        from hnsctl.backend.procnet import local_listeners
+    def port_in_use(self, protocol: str, port: int) -> bool:
+        from hnsctl.backend.procnet import port_in_use
 
-        return local_listeners(protocol)
+        return port_in_use(protocol, port)
 
     def set_routes(self, namespace: str | None, ifname: str, routes: list[tuple[str, str | None]], removed: list[str]) -> None:
         self.ports.set_routes(namespace, ifname, routes, removed)

@@ -109,11 +109,29 @@ def remove_endpoint_policies(store: Store, backend: Backend, endpoint: Endpoint)
         store.remove_policy(policy.id)
 
 
+@dataclass
+class _MappingIndex:
+    """Port-mapping keys and the highest sequence, kept per store version: an add costs O(1), not O(N)."""
+
+    version: int | None
+    keys: dict[tuple[str, int, object], Policy]
+    max_sequence: int
+
+
 class PolicyService:
     def __init__(self, store: Store, backend: Backend) -> None:
         self.store = store
         self.backend = backend
         self.warnings: list[str] = []
+        self._index: _MappingIndex | None = None
+
+    def _mapping_index(self, policies: list[Policy]) -> _MappingIndex:
+        version = self.store.policies_version()
+        if self._index is None or version is None or self._index.version != version:
+            keys = {(p.settings.protocol, p.settings.external_port, p.settings.vip): p
+                    for p in policies if isinstance(p.settings, PortMapping)}
+            self._index = _MappingIndex(version, keys, max((p.sequence for p in policies), default=0))
+        return self._index
 
     # -- reads
 
@@ -168,20 +186,25 @@ class PolicyService:
             if network is None:
                 raise NotFound(f"adding a policy to endpoint {endpoint.name!r}: its network is not recorded", hint="run `hnsctl reconcile`")
             policies = self.store.load_policies()
-            self._check(kind, settings, endpoint, network, policies, endpoints)
+            index = self._mapping_index(policies)
+            self._check(kind, settings, endpoint, network, policies, endpoints, index)
             policy = Policy(
                 id=ids.new_id(),
                 endpoint_id=endpoint.id,
                 type=kind,
                 settings=settings,
                 created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                sequence=max((p.sequence for p in policies), default=0) + 1,
+                sequence=index.max_sequence + 1,
             )
             namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
             with Reverter() as revert:
                 self._apply(policy, endpoint, network, namespace, revert)
                 fault_point("policy-add:kernel")
                 self.store.save_policy(policy)
+                if isinstance(settings, PortMapping):
+                    index.keys[(settings.protocol, settings.external_port, settings.vip)] = policy
+                index.max_sequence = policy.sequence
+                index.version = self.store.policies_version()
                 revert.success()
         return policy
 
@@ -207,9 +230,9 @@ class PolicyService:
         return resolve_endpoint(reference, endpoints)
 
     def _check(self, kind: PolicyType, settings: Any, endpoint: Endpoint, network: Network,
-               policies: list[Policy], endpoints: list[Endpoint]) -> None:
+               policies: list[Policy], endpoints: list[Endpoint], index: _MappingIndex) -> None:
         names = {e.id: e.name for e in endpoints}
-        mine = [p for p in policies if p.endpoint_id == endpoint.id]
+        mine = [p for p in policies if p.endpoint_id == endpoint.id] if not isinstance(settings, PortMapping) else []
         if kind is PolicyType.ACL and endpoint.ip.version != 4:
             raise InvalidInput(f"acl on endpoint {endpoint.name!r}: IPv6 endpoints are not supported yet")
         if kind in (PolicyType.PORT_MAPPING, PolicyType.OUTBOUND_NAT):
@@ -222,18 +245,17 @@ class PolicyService:
             if endpoint.ip.version != 4:
                 raise InvalidInput(f"{kind.value} on endpoint {endpoint.name!r}: IPv6 endpoints are not supported yet")
         if isinstance(settings, PortMapping):
-            for other in policies:
-                o = other.settings
-                if isinstance(o, PortMapping) and (o.protocol, o.external_port, o.vip) == (settings.protocol, settings.external_port, settings.vip):
-                    holder = names.get(other.endpoint_id, other.endpoint_id)
-                    raise Conflict(
-                        f"port mapping {settings.protocol}/{settings.external_port}"
-                        + (f" on {settings.vip}" if settings.vip else "")
-                        + f": already mapped to endpoint {holder!r} (policy {other.id})",
-                        hint="choose another --external-port, or remove that policy first",
-                        hns_name="HCN_E_PORT_ALREADY_EXISTS",
-                    )
-            if settings.vip is None and settings.external_port in self.backend.local_listeners(settings.protocol):
+            other = index.keys.get((settings.protocol, settings.external_port, settings.vip))
+            if other is not None:
+                holder = names.get(other.endpoint_id, other.endpoint_id)
+                raise Conflict(
+                    f"port mapping {settings.protocol}/{settings.external_port}"
+                    + (f" on {settings.vip}" if settings.vip else "")
+                    + f": already mapped to endpoint {holder!r} (policy {other.id})",
+                    hint="choose another --external-port, or remove that policy first",
+                    hns_name="HCN_E_PORT_ALREADY_EXISTS",
+                )
+            if settings.vip is None and self.backend.port_in_use(settings.protocol, settings.external_port):
                 self.warnings.append(
                     f"a local process already listens on {settings.protocol} port {settings.external_port}; "
                     "connections from other machines to that port now reach the endpoint instead"

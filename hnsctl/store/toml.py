@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import json
 import os
@@ -48,12 +47,17 @@ LOCK_FILE = "lock"
 class Store:
     """Typed access to the state directory. Reads need no lock and never create anything."""
 
+    caches_objects = True  # decoded objects are kept per generation (the dry-run overlay cannot)
+
     def __init__(self, root: Path, *, lock_timeout: float) -> None:
         self.root = root
         self.lock_timeout = lock_timeout
         self._caches: dict[str, dict[str, list[Any]]] = {}
         self._decoded: dict[str, dict[str, tuple[FileVersion, Any]]] = {}
-        self._snapshots: dict[str, tuple[int, list[tuple[Path, FileVersion | None, dict[str, Any]]]]] = {}
+        # kind -> (generation, {file name: (path, version, record)}) and (generation, {file name: object})
+        self._snapshots: dict[str, tuple[int, dict[str, tuple[Path, FileVersion | None, dict[str, Any]]]]] = {}
+        self._objects: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._decoders: dict[str, Callable[[dict[str, Any]], Any]] = {}
 
     # -- locking
 
@@ -105,6 +109,11 @@ class Store:
     def remove_policy(self, policy_id: str) -> None:
         self._remove(POLICIES, policy_id)
 
+    def policies_version(self) -> int | None:
+        """An opaque token that changes whenever the policy records change (None: unknown)."""
+        snapshot = self._snapshots.get(POLICIES)
+        return snapshot[0] if snapshot is not None and self.caches_objects else None
+
     # -- intents (deletes in progress)
 
     def load_intents(self) -> list[Intent]:
@@ -119,9 +128,15 @@ class Store:
     # -- generic record I/O (overridden by the dry-run overlay)
 
     def _load(self, kind: str, decode: Callable[[dict[str, Any]], T]) -> list[T]:
+        records = self._records(kind)
+        snapshot = self._snapshots.get(kind)
+        cached = self._objects.get(kind)
+        if self.caches_objects and snapshot is not None and cached is not None and cached[0] == snapshot[0]:
+            return list(cached[1].values())
         memo = self._decoded.setdefault(kind, {})
         objects = []
-        for path, version, record in self._records(kind):
+        by_name: dict[str, Any] = {}
+        for path, version, record in records:
             hit = memo.get(path.name)
             if hit is not None and version is not None and hit[0] == version:
                 objects.append(hit[1])
@@ -136,6 +151,10 @@ class Store:
             if version is not None:
                 memo[path.name] = (version, obj)
             objects.append(obj)
+            by_name[path.name] = obj
+        if self.caches_objects and snapshot is not None:
+            self._objects[kind] = (snapshot[0], by_name)
+            self._decoders[kind] = decode
         return objects
 
     def _records(self, kind: str) -> list[tuple[Path, FileVersion | None, dict[str, Any]]]:
@@ -149,7 +168,7 @@ class Store:
         generation = self._generation()
         snapshot = self._snapshots.get(kind)
         if snapshot is not None and snapshot[0] == generation:
-            return snapshot[1]  # nothing was written since this process last looked
+            return list(snapshot[1].values())  # nothing was written since this process last looked
         directory = self.root / kind
         try:
             entries = sorted((e for e in os.scandir(directory) if e.name.endswith(".toml")), key=lambda e: e.name)
@@ -180,7 +199,7 @@ class Store:
             records.append((path, version, record))
         if misses or len(fresh) != len(cache):
             self._save_disk_cache(kind, fresh)
-        self._snapshots[kind] = (generation, records)
+        self._snapshots[kind] = (generation, {path.name: (path, version, record) for path, version, record in records})
         return records
 
     def _generation(self) -> int:
@@ -196,15 +215,24 @@ class Store:
         after = before + 1 if before >= 0 else 1
         write_atomic(self.root / GENERATION_FILE, str(after).encode(), durable=False)
         snapshot = self._snapshots.get(kind)
+        objects = self._objects.pop(kind, None)
         if snapshot is None or snapshot[0] != before:
             self._snapshots.pop(kind, None)
             return
-        path = self.root / kind / f"{object_id}.toml"
-        records = [entry for entry in snapshot[1] if entry[0] != path]
+        name = f"{object_id}.toml"
+        path = self.root / kind / name
+        entries = snapshot[1]
+        entries.pop(name, None)
         if record is not None:
             st = path.stat()
-            bisect.insort(records, (path, (st.st_ino, st.st_mtime_ns, st.st_size), record), key=lambda entry: entry[0].name)
-        self._snapshots[kind] = (after, records)
+            entries[name] = (path, (st.st_ino, st.st_mtime_ns, st.st_size), record)
+        self._snapshots[kind] = (after, entries)
+        if objects is not None and objects[0] == before and kind in self._decoders:
+            by_name = objects[1]
+            by_name.pop(name, None)
+            if record is not None:
+                by_name[name] = self._decoders[kind](record)
+            self._objects[kind] = (after, by_name)
 
     def _parse(self, path: Path) -> dict[str, Any] | None:
         try:
@@ -273,6 +301,8 @@ class OverlayStore(Store):
 
     The service runs unchanged on top of it, so `--dry-run` exercises the same validation and planning.
     """
+
+    caches_objects = False
 
     def __init__(self, root: Path, *, lock_timeout: float) -> None:
         super().__init__(root, lock_timeout=lock_timeout)
