@@ -171,6 +171,9 @@ class Backend(Protocol):
     def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
         """Delete ACL chains of endpoints whose 8-hex short ID is not in `keep`; returns their names."""
 
+    def kernel_features(self) -> list[tuple[str, bool, str]]:
+        """(feature, works, detail), probed in a throwaway namespace."""
+
     def enable_bridge_filtering(self) -> bool:
         """Let bridged IPv4 traffic reach the nftables hooks (br_netfilter); False when the kernel cannot."""
 

@@ -114,6 +114,11 @@ class DryRunBackend:
         self._ops.append(f"nft delete ACL chains of endpoints other than {', '.join(sorted(keep)) or '(none)'}")
         return []
 
+    def kernel_features(self) -> list[tuple[str, bool, str]]:
+        from hnsctl.backend.probe import probe_kernel
+
+        return probe_kernel()
+
     def enable_bridge_filtering(self) -> bool:
         self._ops.append("sysctl -w net.bridge.bridge-nf-call-iptables=1")
         return True

@@ -119,6 +119,11 @@ class KernelBackend:
     def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
         return self.firewall.remove_acl_chains_except(keep)
 
+    def kernel_features(self) -> list[tuple[str, bool, str]]:
+        from hnsctl.backend.probe import probe_kernel
+
+        return probe_kernel()
+
     def enable_bridge_filtering(self) -> bool:
         return sysctl.enable_bridge_filtering()
 

@@ -61,6 +61,8 @@ def create_app(groups: list[str] | None = None) -> typer.Typer:
         application.add_typer(importlib.import_module(GROUPS[name]).app, name=name)
     application.command("version")(system.version)
     application.command("reconcile")(system.reconcile)
+    application.command("restore")(system.restore)
+    application.command("doctor")(system.doctor)
     return application
 
 

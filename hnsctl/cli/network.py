@@ -102,6 +102,7 @@ def create(
     dns_suffix: Annotated[Optional[str], typer.Option("--dns-suffix", help="DNS suffix handed to endpoints (DNSSuffix).", show_default=False)] = None,
     json_source: Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", help="An HNS network document (V1 or V2 shape), as New-HnsNetwork -JsonString takes. Flags override its fields.", show_default=False)] = None,
     if_not_exists: Annotated[bool, typer.Option("--if-not-exists", help="If a network of this name exists (same type and subnets), show it and succeed instead of failing with exit 4.")] = False,
+    non_persistent: Annotated[bool, typer.Option("--non-persistent", help="HNS Flags bit 8: `hnsctl restore` (at boot) drops this network instead of recreating it.")] = False,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
@@ -118,6 +119,10 @@ def create(
     """
     use_output(output)
     request = build_request(name, net_type, subnet or [], gateway or [], dns or [], dns_suffix, json_source)
+    if non_persistent:
+        from hnsctl.models.network import NetworkFlags
+
+        request = dataclasses.replace(request, flags=request.flags | NetworkFlags.NON_PERSISTENT)
     with context.services(dry_run=dry_run) as services:
         network, created = services.network.ensure_network(request) if if_not_exists else (services.network.create_network(request), True)
         operations = services.operations()

@@ -22,6 +22,35 @@ def version(output: OutputOpt = OutputFormat.table) -> None:
         print_lines([f"hnsctl {__version__}"])
 
 
+def _print_differences(differences: list, output: OutputFormat, *, repaired: bool) -> None:
+    if output is OutputFormat.json:
+        print_json({
+            "Repaired": repaired,
+            "Differences": [
+                {"Kind": d.kind, "Name": d.name, "ID": d.object_id, "Problem": d.problem, "Action": d.action}
+                for d in differences
+            ],
+        })
+        return
+    if not differences:
+        print_lines(["in sync: the kernel matches the recorded state"])
+        return
+    print_table(["KIND", "NAME", "PROBLEM", "ACTION"], [[d.kind, d.name, d.problem, d.action] for d in differences])
+    verb = "repaired" if repaired else "would be repaired (dry run)"
+    print_lines([f"{len(differences)} difference(s) {verb}"])
+
+
+def restore(output: OutputOpt = OutputFormat.table) -> None:
+    """Boot-time form of reconcile: rebuild every recorded object; drop non-persistent networks.
+
+    examples/hnsctl-restore.service runs it at boot, after the network is up.
+    """
+    use_output(output)
+    with context.services() as services:
+        differences = services.reconcile.restore()
+    _print_differences(differences, output, repaired=True)
+
+
 def reconcile(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report the differences; change nothing.")] = False,
     output: OutputOpt = OutputFormat.table,
@@ -34,18 +63,22 @@ def reconcile(
     use_output(output)
     with context.services() as services:
         differences = services.reconcile.reconcile(repair=not dry_run)
+    _print_differences(differences, output, repaired=not dry_run)
+
+
+def doctor(output: OutputOpt = OutputFormat.table) -> None:
+    """Check this host: privileges, kernel features (bridge, veth, vxlan, tc, nf_tables, netns, probed in a
+    throwaway namespace), sysctls, the state directory, the lock holder, and drift from the recorded state.
+
+    Exit code 1 when a check fails.
+    """
+    use_output(output)
+    with context.services() as services:
+        checks = services.doctor()
+    failed = any(c.status == "fail" for c in checks)
     if output is OutputFormat.json:
-        print_json({
-            "Repaired": not dry_run,
-            "Differences": [
-                {"Kind": d.kind, "Name": d.name, "ID": d.object_id, "Problem": d.problem, "Action": d.action}
-                for d in differences
-            ],
-        })
-        return
-    if not differences:
-        print_lines(["in sync: the kernel matches the recorded state"])
-        return
-    print_table(["KIND", "NAME", "PROBLEM", "ACTION"], [[d.kind, d.name, d.problem, d.action] for d in differences])
-    verb = "would be repaired (dry run)" if dry_run else "repaired"
-    print_lines([f"{len(differences)} difference(s) {verb}"])
+        print_json({"Healthy": not failed, "Checks": [{"Name": c.name, "Status": c.status, "Detail": c.detail} for c in checks]})
+    else:
+        print_table(["CHECK", "STATUS", "DETAIL"], [[c.name, c.status, c.detail] for c in checks])
+    if failed:
+        raise typer.Exit(1)

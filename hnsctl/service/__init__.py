@@ -12,6 +12,7 @@ from hnsctl.config import Settings
 
 if TYPE_CHECKING:
     from hnsctl.backend.base import Backend
+    from hnsctl.service.doctor import Check
     from hnsctl.service.endpoint import EndpointService
     from hnsctl.service.namespace import NamespaceService
     from hnsctl.service.network import NetworkService
@@ -71,6 +72,11 @@ class Services:
         from hnsctl.service.reconcile import ReconcileService
 
         return ReconcileService(self.store, self.backend)
+
+    def doctor(self) -> list[Check]:
+        from hnsctl.service.doctor import diagnose
+
+        return diagnose(self.store, self.backend)
 
     def warnings(self) -> list[str]:
         """Things the user should know that did not stop the operation."""

@@ -59,6 +59,27 @@ class ReconcileService:
             return run.differences
 
 
+    def restore(self) -> list[Difference]:
+        """Boot-time reconcile: non-persistent networks (Flags bit 8) are dropped with their endpoints, the rest rebuilt."""
+        from hnsctl.models.network import NetworkFlags
+
+        self.backend.require_privileges()
+        dropped = []
+        with self.store.lock():
+            for network in self.store.load_networks():
+                if not network.flags & NetworkFlags.NON_PERSISTENT:
+                    continue
+                endpoints = [e for e in self.store.load_endpoints() if e.network_id == network.id]
+                for policy in self.store.load_policies():
+                    if policy.endpoint_id in {e.id for e in endpoints}:
+                        self.store.remove_policy(policy.id)
+                for endpoint in endpoints:
+                    self.store.remove_endpoint(endpoint.id)
+                self.store.remove_network(network.id)
+                dropped.append(Difference("network", network.name, network.id, "non-persistent network at restore",
+                                          "drop it and its endpoints"))
+        return dropped + self.reconcile(repair=True)
+
     def _finish_intents(self, repair: bool) -> list[Difference]:
         """Deletes a crash interrupted: drop what is left of the records (orphans go in the same run)."""
         found = []
