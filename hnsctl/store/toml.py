@@ -140,6 +140,7 @@ class Store:
             hit = memo.get(path.name)
             if hit is not None and version is not None and hit[0] == version:
                 objects.append(hit[1])
+                by_name[path.name] = hit[1]
                 continue
             try:
                 obj = decode(record)
