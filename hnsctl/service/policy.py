@@ -125,6 +125,13 @@ class PolicyService:
         self.warnings: list[str] = []
         self._index: _MappingIndex | None = None
 
+    def _current_index(self) -> _MappingIndex | None:
+        """The index, if nothing was written since it was built: a port-mapping add then loads nothing."""
+        version = self.store.policies_version()
+        if self._index is not None and version is not None and self._index.version == version:
+            return self._index
+        return None
+
     def _mapping_index(self, policies: list[Policy]) -> _MappingIndex:
         version = self.store.policies_version()
         if self._index is None or version is None or self._index.version != version:
@@ -185,8 +192,10 @@ class PolicyService:
             network = next((n for n in self.store.load_networks() if n.id == endpoint.network_id), None)
             if network is None:
                 raise NotFound(f"adding a policy to endpoint {endpoint.name!r}: its network is not recorded", hint="run `hnsctl reconcile`")
-            policies = self.store.load_policies()
-            index = self._mapping_index(policies)
+            index = self._current_index()
+            policies = [] if index is not None and kind is PolicyType.PORT_MAPPING else self.store.load_policies()
+            if index is None:
+                index = self._mapping_index(policies)
             self._check(kind, settings, endpoint, network, policies, endpoints, index)
             policy = Policy(
                 id=ids.new_id(),

@@ -110,9 +110,11 @@ class Store:
         self._remove(POLICIES, policy_id)
 
     def policies_version(self) -> int | None:
-        """An opaque token that changes whenever the policy records change (None: unknown)."""
+        """A token that changes whenever the policy records change; None unless this process's view is current."""
         snapshot = self._snapshots.get(POLICIES)
-        return snapshot[0] if snapshot is not None and self.caches_objects else None
+        if snapshot is None or not self.caches_objects or snapshot[0] != self._generation():
+            return None
+        return snapshot[0]
 
     # -- intents (deletes in progress)
 
