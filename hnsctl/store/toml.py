@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tomllib
@@ -53,6 +54,7 @@ class Store:
         self.root = root
         self.lock_timeout = lock_timeout
         self._caches: dict[str, dict[str, list[Any]]] = {}
+        self._root_checked = False
         self._decoded: dict[str, dict[str, tuple[FileVersion, Any]]] = {}
         # kind -> (generation, {file name: (path, version, record)}) and (generation, {file name: object})
         self._snapshots: dict[str, tuple[int, dict[str, tuple[Path, FileVersion | None, dict[str, Any]]]]] = {}
@@ -63,6 +65,7 @@ class Store:
 
     def lock(self) -> contextlib.AbstractContextManager[object]:
         self._ensure_root()
+        self._check_root()
         return StateLock(self.root / LOCK_FILE, self.lock_timeout)
 
     # -- networks
@@ -168,6 +171,7 @@ class Store:
         rename to a new inode, so a changed file never matches a stale cache entry. The cache is
         derived data: losing it, or failing to write it (an unprivileged reader), costs only time.
         """
+        self._check_root()
         generation = self._generation()
         snapshot = self._snapshots.get(kind)
         if snapshot is not None and snapshot[0] == generation:
@@ -239,11 +243,18 @@ class Store:
 
     def _parse(self, path: Path) -> dict[str, Any] | None:
         try:
-            data = path.read_bytes()
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
             return None
         except PermissionError:
             raise self._permission_error(path) from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise CorruptState(f"reading state file {path}: it is a symbolic link; hnsctl never follows links in its state",
+                                   hint="replace it with the file itself, or move it aside") from None
+            raise
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read()
         try:
             record = tomllib.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -284,6 +295,28 @@ class Store:
     def _remove(self, kind: str, object_id: str) -> None:
         remove_durably(self.root / kind / f"{object_id}.toml")
         self._record_change(kind, object_id, None)
+
+    def _check_root(self) -> None:
+        """Refuse a state directory someone else could plant records in: wrong owner, or writable by others."""
+        if self._root_checked:
+            return
+        try:
+            st = os.stat(self.root)
+        except FileNotFoundError:
+            return
+        except PermissionError:
+            raise self._permission_error(self.root) from None
+        if st.st_uid not in (os.geteuid(), 0):
+            raise PermissionDenied(
+                f"using state directory {self.root}: it belongs to uid {st.st_uid}, not to this user",
+                hint="use a directory you own (chown it, or pick another --state-dir)",
+            )
+        if st.st_mode & 0o022:
+            raise PermissionDenied(
+                f"using state directory {self.root}: it is writable by other users (mode {st.st_mode & 0o7777:o})",
+                hint=f"chmod 700 {self.root}, or point --state-dir at a private directory",
+            )
+        self._root_checked = True
 
     def _ensure_root(self) -> None:
         try:

@@ -71,3 +71,34 @@ def test_any_sequence_of_writes_and_loads_matches_the_files(tmp_path_factory, st
             assert sorted(n.name for n in reader.load_networks()) == sorted(f"net{j}" for j in nets)
             assert sorted(p.sequence for p in reader.load_policies()) == sorted(pols)
     assert sorted(n.name for n in store.load_networks()) == sorted(f"net{j}" for j in nets)
+
+
+def test_a_symlinked_state_file_is_refused_not_followed(tmp_path: Path) -> None:
+    import pytest
+
+    from hnsctl.errors import CorruptState
+
+    store = Store(tmp_path / "state", lock_timeout=1)
+    store.save_network(network(0))
+    outside = tmp_path / "outside.toml"
+    outside.write_text((tmp_path / "state" / "networks" / f"{network(0).id}.toml").read_text().replace("net0", "planted"))
+    link = tmp_path / "state" / "networks" / f"{network(1).id}.toml"
+    link.symlink_to(outside)
+    with pytest.raises(CorruptState, match="symbolic link") as caught:
+        Store(tmp_path / "state", lock_timeout=1).load_networks()
+    assert caught.value.exit_code == 7
+
+
+def test_a_state_dir_others_can_write_is_refused(tmp_path: Path) -> None:
+    import os
+
+    import pytest
+
+    from hnsctl.errors import PermissionDenied
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    with pytest.raises(PermissionDenied, match="writable by other users") as caught:
+        Store(shared, lock_timeout=1).load_networks()
+    assert caught.value.hint and "chmod 700" in caught.value.hint
