@@ -129,6 +129,9 @@ def main() -> int:
             return 0
 
         env = dict(os.environ, HNSCTL_STATE_DIR=str(state_dir))
+        # An installed hnsctl runs from compiled bytecode (pip writes it at install time); a checkout
+        # under PYTHONDONTWRITEBYTECODE would recompile every module on every run and measure that.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         hnsctl = [*hnsctl_command(args.script), "network", "list", "-o", "json"]
         cases = [
             ("python3 -c pass", [sys.executable, "-c", "pass"]),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from hnsctl.models.endpoint import Endpoint, EndpointState
-from hnsctl.models.intent import Intent
-from hnsctl.models.namespace import Namespace
+from typing import TYPE_CHECKING
+
 from hnsctl.models.network import Network, NetworkType, Subnet
-from hnsctl.models.policy import Acl, OutboundNat, Policy, PolicyType, PortMapping, Qos, Route
-from hnsctl.models.policy import Settings as PolicySettings
+
+if TYPE_CHECKING:
+    from hnsctl.models.endpoint import Endpoint
+    from hnsctl.models.intent import Intent
+    from hnsctl.models.namespace import Namespace
+    from hnsctl.models.policy import Policy
 
 SCHEMA_VERSION = 1
 
@@ -118,6 +121,8 @@ def endpoint_to_record(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def endpoint_from_record(record: dict[str, Any]) -> Endpoint:
+    from hnsctl.models.endpoint import Endpoint, EndpointState  # each kind's model loads only when used
+
     check_schema_version(record)
     try:
         return Endpoint(
@@ -152,6 +157,8 @@ def namespace_to_record(namespace: Namespace) -> dict[str, Any]:
 
 
 def namespace_from_record(record: dict[str, Any]) -> Namespace:
+    from hnsctl.models.namespace import Namespace
+
     check_schema_version(record)
     try:
         return Namespace(
@@ -177,6 +184,8 @@ def intent_to_record(intent: Intent) -> dict[str, Any]:
 
 
 def intent_from_record(record: dict[str, Any]) -> Intent:
+    from hnsctl.models.intent import Intent
+
     check_schema_version(record)
     try:
         return Intent(
@@ -191,6 +200,8 @@ def intent_from_record(record: dict[str, Any]) -> Intent:
 
 
 def policy_to_record(policy: Policy) -> dict[str, Any]:
+    from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos
+
     settings: dict[str, Any]
     s = policy.settings
     if isinstance(s, PortMapping):
@@ -230,6 +241,9 @@ def policy_to_record(policy: Policy) -> dict[str, Any]:
 
 
 def policy_from_record(record: dict[str, Any]) -> Policy:
+    from hnsctl.models.policy import Acl, OutboundNat, Policy, PolicyType, PortMapping, Qos, Route
+    from hnsctl.models.policy import Settings as PolicySettings
+
     check_schema_version(record)
     try:
         kind = PolicyType(_str(record, "type"))

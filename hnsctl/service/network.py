@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -111,13 +110,12 @@ class NetworkService:
     # -- reads (no lock, no kernel)
 
     def list_networks(self) -> list[NetworkView]:
-        counts = Counter(e.network_id for e in self.store.load_endpoints())
-        return [NetworkView(n, counts[n.id]) for n in sorted(self.store.load_networks(), key=lambda n: n.name)]
+        counts = self.store.endpoint_counts()
+        return [NetworkView(n, counts.get(n.id, 0)) for n in sorted(self.store.load_networks(), key=lambda n: n.name)]
 
     def get_network(self, reference: str) -> NetworkView:
         network = self.resolve(reference, self.store.load_networks())
-        count = sum(1 for e in self.store.load_endpoints() if e.network_id == network.id)
-        return NetworkView(network, count)
+        return NetworkView(network, self.store.endpoint_counts().get(network.id, 0))
 
     # -- mutations
 

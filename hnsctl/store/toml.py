@@ -9,7 +9,7 @@ import os
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hnsctl.errors import CorruptState, PermissionDenied
 from hnsctl.models.codec import (
@@ -25,10 +25,11 @@ from hnsctl.models.codec import (
     network_from_record,
     network_to_record,
 )
-from hnsctl.models.endpoint import Endpoint
-from hnsctl.models.intent import Intent
-from hnsctl.models.namespace import Namespace
-from hnsctl.models.policy import Policy
+if TYPE_CHECKING:
+    from hnsctl.models.endpoint import Endpoint
+    from hnsctl.models.intent import Intent
+    from hnsctl.models.namespace import Namespace
+    from hnsctl.models.policy import Policy
 from hnsctl.models.network import Network
 from hnsctl.store.atomic import ensure_private_dir, remove_durably, write_atomic
 from hnsctl.store.lock import StateLock
@@ -80,6 +81,14 @@ class Store:
         self._remove(NETWORKS, network_id)
 
     # -- endpoints
+
+    def endpoint_counts(self) -> dict[str, int]:
+        """Endpoints per network ID, from the records' `network_id` alone (no decoding: `network list` stays light)."""
+        counts: dict[str, int] = {}
+        for _path, _version, record in self._records(ENDPOINTS):
+            network_id = str(record.get("network_id", ""))
+            counts[network_id] = counts.get(network_id, 0) + 1
+        return counts
 
     def load_endpoints(self) -> list[Endpoint]:
         return self._load(ENDPOINTS, endpoint_from_record)
