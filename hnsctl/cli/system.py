@@ -67,10 +67,10 @@ def reconcile(
 
 
 def doctor(output: OutputOpt = OutputFormat.table) -> None:
-    """Check this host: privileges, kernel features (bridge, veth, vxlan, tc, nf_tables, netns, probed in a
-    throwaway namespace), sysctls, the state directory, the lock holder, and drift from the recorded state.
+    """Check this host: privileges, kernel features, sysctls, state, lock holder, drift.
 
-    Exit code 1 when a check fails.
+    Kernel features (netns, bridge, veth, vxlan, tc, nf_tables) are probed in a throwaway namespace
+    that disappears afterwards. Exit code 1 when a check fails.
     """
     use_output(output)
     with context.services() as services:
