@@ -76,6 +76,8 @@ def test_internal_network_reaches_the_host_but_is_not_routed(host: Host) -> None
 
 
 def test_foreign_objects_survive_a_full_cycle(host: Host) -> None:
+    """A foreign bridge, veth, namespace, route and nftables table, made before and during a full lifecycle
+    (create, endpoints, policies, drift + reconcile, delete), are byte-for-byte unchanged afterwards."""
     ip("link", "add", "br-foreign", "type", "bridge", netns=host.name)
     ip("addr", "add", "10.99.0.1/24", "dev", "br-foreign", netns=host.name)
     ip("route", "add", "198.51.100.0/24", "via", "192.0.2.1", netns=host.name)
@@ -84,11 +86,15 @@ def test_foreign_objects_survive_a_full_cycle(host: Host) -> None:
         '  ip saddr 10.99.0.0/24 counter accept comment "keep me"\n }\n}\n'
     )
     assert nsexec_nft(host, foreign_rules).returncode == 0
+    foreign_ns = host.namespace("foreign")
+    ip("link", "add", "fv0", "type", "veth", "peer", "name", "fv1", "netns", foreign_ns, netns=host.name)
 
     def snapshot() -> tuple[object, ...]:
         return (
             host.ip_json("-d", "link", "show", "br-foreign"),
             host.ip_json("addr", "show", "dev", "br-foreign"),
+            host.ip_json("-d", "link", "show", "fv0"),
+            json.loads(ip("-j", "-d", "link", "show", netns=foreign_ns).stdout),
             host.ip_json("route", "show", "198.51.100.0/24"),
             json.loads(host.nft("-j", "list", "table", "inet", "foreign").stdout),
         )
@@ -97,8 +103,16 @@ def test_foreign_objects_survive_a_full_cycle(host: Host) -> None:
     host.ok("network", "create", "nat")
     host.ok("network", "create", "lab", "--type", "internal")
     host.ok("network", "create", "iso", "--type", "private")
-    host.ok("network", "delete", "nat", "lab", "iso")
+    host.ok("endpoint", "create", "web", "--network", "nat", "--namespace", "w", "-p", "8080:80")
+    host.ok("policy", "add", "acl", "-e", "web", "--action", "block", "--direction", "in", "--protocol", "tcp", "--local-port", "22")
+    host.ok("policy", "add", "outboundnat", "-e", "web", "--exception", "10.0.0.0/8")
+    host.ok("policy", "add", "qos", "-e", "web", "--max-bandwidth", "125000")
+    ip("link", "add", "br-later", "type", "bridge", netns=host.name)  # made during the cycle
+    assert host.nft("flush", "table", "inet", "hnsctl").returncode == 0
+    host.ok("reconcile")
+    host.ok("network", "delete", "nat", "lab", "iso", "--force")
     assert snapshot() == before
+    assert "br-later" in host.links()
     assert hns_links(host) == {}
 
 
