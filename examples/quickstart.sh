@@ -6,7 +6,7 @@
 set -eu
 
 hnsctl network create nat --if-not-exists
-hnsctl endpoint show web1-ep >/dev/null 2>&1 || hnsctl endpoint create web1-ep --network nat --namespace web1
+hnsctl endpoint create web1-ep --network nat --namespace web1 --if-not-exists
 
 hnsctl network list
 hnsctl endpoint list

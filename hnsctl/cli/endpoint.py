@@ -87,6 +87,7 @@ def create(
     ifname: Annotated[Optional[str], typer.Option("--ifname", help="Interface name inside the namespace.", show_default="eth0")] = None,
     namespace: Annotated[Optional[str], typer.Option("--namespace", help="Attach to this namespace now (created, or adopted from `ip netns`, if needed).", show_default=False)] = None,
     host: Annotated[bool, typer.Option("--host", help="Attach to the host itself now (Attach-HnsHostEndpoint).")] = False,
+    if_not_exists: Annotated[bool, typer.Option("--if-not-exists", help="If an endpoint of this name exists and matches the options given, show it and succeed (exit 4 if it differs).")] = False,
     port_mapping: Annotated[Optional[list[str]], typer.Option("--port-mapping", "-p", metavar="EXT:INT[/PROTO]", help="Add a port mapping policy (docker -p style, e.g. 8080:80/tcp); repeatable.", show_default=False)] = None,
     json_source: Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", help="An HNS endpoint document (V1 HNSEndpoint or V2 HostComputeEndpoint). Flags override its fields.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
@@ -120,7 +121,10 @@ def create(
 
     mappings = [policy_request("portmapping", request.name, **parse_port_mapping(text)) for text in port_mapping or []]
     with context.services(dry_run=dry_run) as services:
-        endpoint = services.endpoint.create_endpoint(request)
+        existed = if_not_exists and any(v.endpoint.name == request.name for v in services.endpoint.list_endpoints())
+        endpoint = services.endpoint.create_endpoint(request, exist_ok=if_not_exists)
+        if existed:
+            mappings = []  # the endpoint is kept as it is; its policies are not touched
         try:
             for mapping in mappings:
                 services.policy.add_policy(mapping)
@@ -135,7 +139,7 @@ def create(
     if dry_run:
         print_plan(operations, f"endpoint {endpoint.name!r} would get {endpoint.ip}/{endpoint.prefix_len}", as_json=output is OutputFormat.json)
         return
-    _print_endpoint(view, output, schema, quiet, "created")
+    _print_endpoint(view, output, schema, quiet, "kept existing" if existed else "created")
 
 
 @app.command("list")

@@ -46,6 +46,7 @@ def namespace_json(view: NamespaceView, schema: int) -> dict[str, Any]:
 @app.command("create")
 def create(
     name: Annotated[str, typer.Argument(help="Namespace name: /run/netns/NAME, usable with `ip netns exec NAME …`.")],
+    if_not_exists: Annotated[bool, typer.Option("--if-not-exists", help="A namespace of this name that hnsctl already has is not an error.")] = False,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
@@ -54,7 +55,7 @@ def create(
     """Create a namespace (New-HnsNamespace), visible to `ip netns`."""
     use_output(output)
     with context.services(dry_run=dry_run) as services:
-        namespace = services.namespace.create_namespace(name)
+        namespace = services.namespace.create_namespace(name, exist_ok=if_not_exists)
         operations = services.operations()
     if dry_run:
         print_plan(operations, f"namespace {name!r} would be created", as_json=output is OutputFormat.json)

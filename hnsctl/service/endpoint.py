@@ -218,13 +218,18 @@ class EndpointService:
 
     # -- mutations
 
-    def create_endpoint(self, request: EndpointRequest) -> Endpoint:
+    def create_endpoint(self, request: EndpointRequest, *, exist_ok: bool = False) -> Endpoint:
+        """New-HnsEndpoint. With `exist_ok` (`--if-not-exists`) an endpoint of that name that matches the
+        request is returned as it is; one that contradicts it is a conflict."""
         wanted = validate_endpoint_request(request)
         self.backend.require_privileges()
         with self.store.lock():
             endpoints = self.store.load_endpoints()
             if any(e.name == wanted.name for e in endpoints):
                 other = next(e for e in endpoints if e.name == wanted.name)
+                if exist_ok:
+                    self._check_matches(other, request, wanted)
+                    return other
                 raise Conflict(f"endpoint {wanted.name!r} already exists (ID {other.id})", hns_name="HCN_E_PORT_ALREADY_EXISTS")
             network = self._network_locked(request.network)
             subnet = self._subnet_for(network, wanted.ip, request)
@@ -306,6 +311,28 @@ class EndpointService:
         return endpoint
 
     # -- helpers (lock held)
+
+    def _check_matches(self, current: Endpoint, request: EndpointRequest, wanted: ValidatedEndpoint) -> None:
+        differences = []
+        if request.network:
+            network = NetworkService.resolve(request.network, self.store.load_networks())
+            if network.id != current.network_id:
+                differences.append(f"network {network.name}")
+        if wanted.ip is not None and wanted.ip != current.ip:
+            differences.append(f"--ip {wanted.ip} (it has {current.ip})")
+        if wanted.mac is not None and wanted.mac != current.mac:
+            differences.append(f"--mac {wanted.mac} (it has {current.mac})")
+        namespace = self._namespace_of(current)
+        if request.namespace and (namespace is None or request.namespace not in (namespace.name, namespace.id) or not current.is_attached):
+            differences.append(f"--namespace {request.namespace}")
+        if request.host and not current.host_attached:
+            differences.append("--host")
+        if differences:
+            raise Conflict(
+                f"endpoint {current.name!r} already exists and differs: " + ", ".join(differences),
+                hint="drop the differing options to accept it, or pick another name",
+                hns_name="HCN_E_PORT_ALREADY_EXISTS",
+            )
 
     def _namespace_of(self, endpoint: Endpoint) -> Namespace | None:
         if endpoint.namespace_id is None:

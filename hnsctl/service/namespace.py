@@ -73,11 +73,13 @@ class NamespaceService:
 
     # -- mutations
 
-    def create_namespace(self, name: str) -> Namespace:
+    def create_namespace(self, name: str, *, exist_ok: bool = False) -> Namespace:
         validate_netns_name(name)
         self.backend.require_privileges()
         with self.store.lock():
             existing = self.store.load_namespaces()
+            if exist_ok and any(n.name == name for n in existing):
+                return next(n for n in existing if n.name == name)
             if any(n.name == name for n in existing):
                 raise Conflict(f"namespace {name!r} already exists", hns_name="HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS")
             if self.backend.namespace_exists(name):

@@ -275,3 +275,14 @@ def test_quickstart_runs_and_is_idempotent(host: Host) -> None:
     (endpoint,) = host.json("endpoint", "list")
     assert endpoint["Name"] == "web1-ep" and endpoint["Namespace"]["Name"] == "web1" and endpoint["VirtualNetworkName"] == "nat"
     assert endpoint["IPAddress"] == "172.16.0.2"
+
+
+def test_if_not_exists_returns_a_matching_endpoint_and_refuses_a_different_one(host: Host) -> None:
+    host.ok("network", "create", "demo", "--subnet", "10.200.0.0/24")
+    first = host.json("endpoint", "create", "web", "--network", "demo", "--namespace", "w", "--if-not-exists")
+    again = host.json("endpoint", "create", "web", "--network", "demo", "--namespace", "w", "--if-not-exists")
+    assert again["ID"] == first["ID"]
+    differs = host.hnsctl("endpoint", "create", "web", "--network", "demo", "--ip", "10.200.0.99", "--if-not-exists")
+    assert differs.returncode == 4 and "--ip 10.200.0.99" in differs.stderr
+    assert host.json("namespace", "create", "w", "--if-not-exists")["Name"] == "w"
+    assert host.hnsctl("namespace", "create", "w").returncode == 4
