@@ -188,7 +188,7 @@ def acl_commands(spec: EndpointAclSpec, dispatch: list[ListedRule]) -> list[dict
     empty = not spec.rules_in and not spec.rules_out
     for rule in dispatch:
         commands.append(delete_rule_command(rule.chain, rule.handle))
-    for direction, chain in chains.items():
+    for chain in chains.values():
         commands.append({"add": {"chain": {"family": FAMILY, "table": TABLE, "name": chain}}})
         commands.append({"flush": {"chain": {"family": FAMILY, "table": TABLE, "name": chain}}})
     if empty:

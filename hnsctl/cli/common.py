@@ -25,6 +25,20 @@ def read_json_argument(source: str) -> dict[str, Any]:
     return hnsjson.load_document(text, source=source)
 
 
+def completer(names_of: Callable[[Any], list[str]]) -> Callable[[str], list[str]]:
+    """A shell-completion callback listing object names from state; silent on any failure (it runs on every TAB)."""
+
+    def complete(incomplete: str) -> list[str]:
+        try:
+            with context.services() as services:
+                names = names_of(services)
+        except Exception:  # noqa: BLE001 - completion must never print a traceback into the shell
+            return []
+        return [name for name in names if name.startswith(incomplete)]
+
+    return complete
+
+
 def print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         print_warning(warning)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import delete_each, print_warnings, read_json_argument
+from hnsctl.cli.common import completer, delete_each, print_warnings, read_json_argument
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
 from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
 from hnsctl.errors import InvalidInput
@@ -29,14 +29,7 @@ app = typer.Typer(
 STATE_NAMES = {EndpointState.CREATED: "created", EndpointState.ATTACHED: "attached", EndpointState.DETACHED: "detached"}
 
 
-def complete_endpoint(incomplete: str) -> list[str]:
-    """Endpoint names from state for shell completion; silent on any failure."""
-    try:
-        with context.services() as services:
-            names = [v.endpoint.name for v in services.endpoint.list_endpoints()]
-    except Exception:  # noqa: BLE001 - completion must never print a traceback into the shell
-        return []
-    return [name for name in names if name.startswith(incomplete)]
+complete_endpoint = completer(lambda services: [v.endpoint.name for v in services.endpoint.list_endpoints()])
 
 
 EndpointArg = Annotated[str, typer.Argument(help="Endpoint ID, unique ID prefix, or name.", autocompletion=complete_endpoint)]

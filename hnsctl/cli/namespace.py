@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import delete_each, print_warnings
+from hnsctl.cli.common import completer, delete_each, print_warnings
 from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
 from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
@@ -24,13 +24,7 @@ app = typer.Typer(
 )
 
 
-def complete_namespace(incomplete: str) -> list[str]:
-    try:
-        with context.services() as services:
-            names = [v.namespace.name for v in services.namespace.list_namespaces()]
-    except Exception:  # noqa: BLE001 - completion must never print a traceback into the shell
-        return []
-    return [name for name in names if name.startswith(incomplete)]
+complete_namespace = completer(lambda services: [v.namespace.name for v in services.namespace.list_namespaces()])
 
 
 NamespaceArg = Annotated[str, typer.Argument(help="Namespace ID, unique ID prefix, or name.", autocompletion=complete_namespace)]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import delete_each, read_json_argument
+from hnsctl.cli.common import completer, delete_each, read_json_argument
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
 from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
 from hnsctl.errors import InvalidInput
@@ -28,14 +28,7 @@ app = typer.Typer(
 TYPES_HELP = "nat (default), internal, private; ics, transparent, l2bridge, l2tunnel, overlay are not built yet. Case-insensitive."
 
 
-def complete_network(incomplete: str) -> list[str]:
-    """Shell completion of network names from state; silent on any failure (it runs on every TAB)."""
-    try:
-        with context.services() as services:
-            names = [v.network.name for v in services.network.list_networks()]
-    except Exception:  # noqa: BLE001 - completion must never print a traceback into the shell
-        return []
-    return [name for name in names if name.startswith(incomplete)]
+complete_network = completer(lambda services: [v.network.name for v in services.network.list_networks()])
 
 
 def network_json(view: NetworkView, schema: int) -> dict[str, Any]:
