@@ -7,7 +7,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import delete_each, print_warnings, read_json_argument
+from hnsctl.cli.common import completer, delete_each, print_warnings, read_json_argument
+from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
 from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
 from hnsctl.errors import InvalidInput
@@ -17,6 +18,14 @@ app = typer.Typer(
     help="Add, list, show and remove endpoint policies: port mappings, outbound NAT, ACLs, QoS, routes.",
     no_args_is_help=True,
 )
+
+complete_policy = completer(lambda services: [v.policy.id for v in services.policy.list_policies()])
+TYPES = ["portmapping", "outboundnat", "acl", "qos", "route"]
+
+
+def complete_type(incomplete: str) -> list[str]:
+    return [t for t in TYPES if t.startswith(incomplete.lower())]
+
 
 TYPES_HELP = "portmapping (V1: NAT), outboundnat, acl, qos, route (V2: SDNRoute). Case-insensitive."
 
@@ -71,8 +80,8 @@ def parse_port_mapping(text: str) -> dict[str, Any]:
 
 @app.command("add")
 def add(
-    kind: Annotated[str, typer.Argument(metavar="TYPE", help=TYPES_HELP)],
-    endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="Endpoint ID, unique ID prefix, or name.")],
+    kind: Annotated[str, typer.Argument(metavar="TYPE", help=TYPES_HELP, autocompletion=complete_type)],
+    endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="Endpoint ID, unique ID prefix, or name.", autocompletion=complete_endpoint)],
     external_port: Annotated[Optional[int], typer.Option("--external-port", help="portmapping: the host's port.", show_default=False)] = None,
     internal_port: Annotated[Optional[int], typer.Option("--internal-port", help="portmapping: the endpoint's port.", show_default=False)] = None,
     protocol: Annotated[Optional[str], typer.Option("--protocol", help="portmapping: tcp or udp (or 6 / 17).", show_default="tcp")] = None,
@@ -154,7 +163,7 @@ def list_policies(
 
 @app.command("show")
 def show(
-    policy: Annotated[str, typer.Argument(help="Policy ID or unique ID prefix.")],
+    policy: Annotated[str, typer.Argument(help="Policy ID or unique ID prefix.", autocompletion=complete_policy)],
     effective: Annotated[bool, typer.Option("--effective", help="Read the policy back from the kernel (nftables, tc, routes).")] = False,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
@@ -182,7 +191,7 @@ def show(
 
 @app.command("remove")
 def remove(
-    policies: Annotated[list[str], typer.Argument(help="Policy IDs or unique ID prefixes.")],
+    policies: Annotated[list[str], typer.Argument(help="Policy IDs or unique ID prefixes.", autocompletion=complete_policy)],
     if_exists: Annotated[bool, typer.Option("--if-exists", help="A policy that does not exist is not an error.")] = False,
     quiet: QuietOpt = False,
     dry_run: DryRunOpt = False,
