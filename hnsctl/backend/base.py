@@ -61,6 +61,29 @@ class EndpointAclSpec:
 
 
 @dataclass(frozen=True)
+class LbFrontend:
+    """One frontend of a load balancer: (VIP or None for every local address, protocol, ports, distribution)."""
+
+    vip: str | None
+    protocol: str  # tcp | udp
+    external_port: int
+    internal_port: int
+    distribution: int = 0  # HNS DistributionType: 0 per connection, 1 source IP + protocol, 2 source IP
+
+
+@dataclass(frozen=True)
+class LoadBalancerSpec:
+    """Everything the kernel holds for one load balancer; applying it replaces what was there before."""
+
+    owner: str  # the load balancer's ID
+    short: str  # 8 hex digits for chain/map names
+    frontends: tuple[LbFrontend, ...]
+    backends: tuple[str, ...]  # IPv4 addresses; empty: connections are refused
+    snat_mark: int | None = None  # connection mark that selects the source-VIP SNAT
+    source_vip: str | None = None
+
+
+@dataclass(frozen=True)
 class PortSpec:
     """An endpoint's veth pair: host side on the bridge, the other side parked in the host namespace."""
 
@@ -170,6 +193,19 @@ class Backend(Protocol):
 
     def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
         """Delete ACL chains of endpoints whose 8-hex short ID is not in `keep`; returns their names."""
+
+    def apply_load_balancer(self, spec: LoadBalancerSpec) -> None:
+        """Create or bring the load balancer's chain, backend map and frontend elements to `spec` (idempotent)."""
+
+    def remove_load_balancer(self, spec: LoadBalancerSpec) -> None:
+        """Remove everything the load balancer put in the kernel; already gone counts as done."""
+
+    def load_balancer_state(self) -> dict[str, tuple[int, frozenset[str], frozenset[tuple[str | None, str, int]]]]:
+        """Per load-balancer short ID found in the kernel: (rules in its chain, backend addresses, frontend keys)."""
+
+    def remove_load_balancers_except(self, keep: set[str], keep_marks: set[int] | None = None) -> list[str]:
+        """Delete load-balancer chains, maps and elements whose short ID is not in `keep` (and source-VIP
+        elements whose mark is not in `keep_marks`); returns the short IDs removed."""
 
     def kernel_features(self) -> list[tuple[str, bool, str]]:
         """(feature, works, detail), probed in a throwaway namespace."""

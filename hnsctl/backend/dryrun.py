@@ -7,6 +7,7 @@ from hnsctl.backend.base import (
     EndpointAclSpec,
     InterfaceConfig,
     InterfaceCounters,
+    LoadBalancerSpec,
     NetworkFirewall,
     OutboundNatSpec,
     OwnedLink,
@@ -109,6 +110,20 @@ class DryRunBackend:
     def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
         count = len(spec.rules_in) + len(spec.rules_out)
         self._ops.append(f"nft rebuild chains acl-{spec.short}-in/-out in {FAMILY} {TABLE} with {count} rule(s) (one transaction)")
+
+    def apply_load_balancer(self, spec: LoadBalancerSpec) -> None:
+        frontends = ", ".join(f"{f.protocol} {f.vip or '*'}:{f.external_port}" for f in spec.frontends)
+        backends = ", ".join(spec.backends) or "none: connections refused"
+        self._ops.append(f"nft set load balancer lb-{spec.short} in {FAMILY} {TABLE}: {frontends} -> {backends} (one transaction)")
+
+    def remove_load_balancer(self, spec: LoadBalancerSpec) -> None:
+        self._ops.append(f"nft delete load balancer lb-{spec.short} (chain, map, frontend elements) from {FAMILY} {TABLE}")
+
+    def load_balancer_state(self) -> dict[str, tuple[int, frozenset[str], frozenset[tuple[str | None, str, int]]]]:
+        return {}
+
+    def remove_load_balancers_except(self, keep: set[str], keep_marks: set[int] | None = None) -> list[str]:
+        return []
 
     def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
         self._ops.append(f"nft delete ACL chains of endpoints other than {', '.join(sorted(keep)) or '(none)'}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hnsctl.backend.base import EndpointAclSpec, NetworkFirewall, OutboundNatSpec, PortMapSpec
+from hnsctl.backend import lbrules
+from hnsctl.backend.base import EndpointAclSpec, LoadBalancerSpec, NetworkFirewall, OutboundNatSpec, PortMapSpec
 from hnsctl.backend.libnftables import Nftables
 from hnsctl.backend.nftrules import (
     BASE_CHAINS,
@@ -137,6 +138,8 @@ class Firewall:
             return set()
         keys: set[tuple[str, int, str | None]] = set()
         for name, elements in listed_map_elements(listing).items():
+            if not name.startswith("portmap-"):
+                continue
             protocol = name.rsplit("-", 1)[1]
             for element in elements:
                 key = element[0] if isinstance(element, list) else element
@@ -163,6 +166,57 @@ class Firewall:
                 commands.append({"flush": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}})
                 commands.append({"delete": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}})
             self.nft.run(commands, doing="removing ACL chains of endpoints hnsctl has no record of")
+        return stale
+
+    # -- load balancers
+
+    def apply_load_balancer(self, spec: LoadBalancerSpec) -> None:
+        """One JSON transaction; the chain and bucket map are made first only when they are missing."""
+        doing = f"applying load balancer {spec.owner}"
+        try:
+            try:
+                self.nft.run(lbrules.apply_commands(spec), doing=doing)
+            except KernelError as exc:
+                if "No such file or directory" not in str(exc):
+                    raise
+                self._ensure_skeleton(self._rules())
+                self.nft.run_text(lbrules.object_script(spec.short), doing=doing)
+                self.nft.run(lbrules.apply_commands(spec), doing=doing)
+        except KernelError as exc:
+            if "File exists" in str(exc):
+                raise Conflict(f"{doing}: the kernel already sends one of its frontends elsewhere", hint="run `hnsctl reconcile`") from None
+            raise
+
+    def remove_load_balancer(self, spec: LoadBalancerSpec) -> None:
+        try:
+            self.nft.run(lbrules.remove_commands(spec), doing=f"removing load balancer {spec.owner}")
+        except KernelError as exc:
+            if "No such file or directory" not in str(exc):
+                raise
+            listing = self._listing()  # partly gone already: delete exactly what is left
+            if listing is None:
+                return
+            _stale, commands = lbrules.orphan_commands(listing, set(), only=spec.short)
+            if spec.snat_mark is not None and any(
+                item.get("map", {}).get("name") == lbrules.SNAT_MAP and any(int(m) == spec.snat_mark for m, _ in item["map"].get("elem", []))
+                for item in listing.get("nftables", [])
+            ):
+                commands.append({"delete": {"element": {"family": FAMILY, "table": TABLE, "name": lbrules.SNAT_MAP, "elem": [spec.snat_mark]}}})
+            if commands:
+                self.nft.run(commands, doing=f"removing what is left of load balancer {spec.owner}")
+        self.remove(spec.owner)  # drops the table once nothing of anybody is left in it
+
+    def load_balancer_state(self) -> dict[str, tuple[int, frozenset[str], frozenset[tuple[str | None, str, int]]]]:
+        listing = self._listing()
+        return {} if listing is None else lbrules.listed_state(listing)
+
+    def remove_load_balancers_except(self, keep: set[str], keep_marks: set[int] | None = None) -> list[str]:
+        listing = self._listing()
+        if listing is None:
+            return []
+        stale, commands = lbrules.orphan_commands(listing, keep, keep_marks=keep_marks)
+        if commands:
+            self.nft.run(commands, doing="removing load balancers hnsctl has no record of")
         return stale
 
     def owners(self) -> set[str]:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         EndpointAclSpec,
         InterfaceConfig,
         InterfaceCounters,
+        LoadBalancerSpec,
         NetworkFirewall,
         OutboundNatSpec,
         OwnedLink,
@@ -115,6 +116,18 @@ class KernelBackend:
 
     def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
         self.firewall.apply_endpoint_acls(spec)
+
+    def apply_load_balancer(self, spec: LoadBalancerSpec) -> None:
+        self.firewall.apply_load_balancer(spec)
+
+    def remove_load_balancer(self, spec: LoadBalancerSpec) -> None:
+        self.firewall.remove_load_balancer(spec)
+
+    def load_balancer_state(self) -> dict[str, tuple[int, frozenset[str], frozenset[tuple[str | None, str, int]]]]:
+        return self.firewall.load_balancer_state()
+
+    def remove_load_balancers_except(self, keep: set[str], keep_marks: set[int] | None = None) -> list[str]:
+        return self.firewall.remove_load_balancers_except(keep, keep_marks)
 
     def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
         return self.firewall.remove_acl_chains_except(keep)

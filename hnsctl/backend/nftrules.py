@@ -15,6 +15,7 @@ from typing import Any
 
 import ipaddress
 
+from hnsctl.backend import lbrules
 from hnsctl.backend.base import EndpointAclSpec, IPNetwork, NetworkFirewall, OutboundNatSpec
 from hnsctl.models.ids import owner_from_tag, owner_tag
 from hnsctl.models.policy import PROTOCOL_NAMES, Acl
@@ -30,7 +31,7 @@ BASE_CHAINS: tuple[dict[str, Any], ...] = (
     {"name": "localout", "type": "filter", "hook": "output", "prio": 0, "policy": "accept"},
     {"name": "postrouting", "type": "nat", "hook": "postrouting", "prio": 100, "policy": "accept"},
 )
-REGULAR_CHAINS: tuple[str, ...] = ("isolation", "outbound", "acl")
+REGULAR_CHAINS: tuple[str, ...] = ("isolation", "outbound", "acl", lbrules.REJECT_CHAIN)
 PROTOCOLS = ("tcp", "udp")
 
 
@@ -62,7 +63,7 @@ def _infrastructure() -> list[tuple[str, str, str, bool]]:
             rules.append((chain, f"hnsctl portmap-vip-{proto}", f"dnat ip to ip daddr . {proto} dport map @{port_map_name(proto, vip=True)}", False))
         for proto in PROTOCOLS:
             rules.append((chain, f"hnsctl portmap-{proto}", f"fib daddr type local dnat ip to {proto} dport map @{port_map_name(proto, vip=False)}", False))
-    return rules
+    return rules + lbrules.infrastructure()
 
 
 INFRASTRUCTURE_COMMENTS = frozenset(comment for _, comment, _, _ in _infrastructure())
@@ -247,6 +248,7 @@ def skeleton_script(present: set[str]) -> str:
         for vip in (True, False):
             lines.append(f"add map {FAMILY} {TABLE} {port_map_name(proto, vip=vip)} "
                          f"{{ type {MAP_TYPES[vip]} : ipv4_addr . inet_service; }}")
+    lines.extend(lbrules.skeleton_lines())
     for chain, comment, statement, first in _infrastructure():
         if comment not in present:
             verb = "insert" if first else "add"

@@ -28,6 +28,9 @@ GROUPS = {
     "endpoint": "hnsctl.cli.endpoint",
     "namespace": "hnsctl.cli.namespace",
     "policy": "hnsctl.cli.policy",
+    "loadbalancer": "hnsctl.cli.loadbalancer",
+    "policylist": "hnsctl.cli.loadbalancer",  # the V1 name (Get-/Remove-HnsPolicyList) of the same objects
+    "route": "hnsctl.cli.route",
 }
 GLOBAL_OPTIONS_WITH_VALUE = {"--state-dir", "--lock-timeout"}
 
@@ -58,7 +61,11 @@ def create_app(groups: list[str] | None = None) -> typer.Typer:
     )
     application.callback()(root)
     for name in groups if groups is not None else list(GROUPS):
-        application.add_typer(importlib.import_module(GROUPS[name]).app, name=name)
+        group = importlib.import_module(GROUPS[name]).app
+        if name == "policylist":
+            application.add_typer(group, name=name, help="Alias of `hnsctl loadbalancer` (HNS V1 name).")
+        else:
+            application.add_typer(group, name=name)
     application.command("version")(system.version)
     application.command("reconcile")(system.reconcile)
     application.command("restore")(system.restore)

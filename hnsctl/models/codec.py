@@ -12,6 +12,7 @@ from hnsctl.models.network import Network, NetworkType, Subnet
 if TYPE_CHECKING:
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.intent import Intent
+    from hnsctl.models.loadbalancer import LoadBalancer
     from hnsctl.models.namespace import Namespace
     from hnsctl.models.policy import Policy
 
@@ -294,3 +295,54 @@ def policy_from_record(record: dict[str, Any]) -> Policy:
         )
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise CodecError(f"invalid policy record: {exc}") from exc
+
+
+def loadbalancer_to_record(lb: LoadBalancer) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": lb.id,
+        "network_id": lb.network_id,
+        "backends": list(lb.backends),
+        "frontend_vips": [str(v) for v in lb.frontend_vips],
+        "source_vip": str(lb.source_vip) if lb.source_vip else "",
+        "flags": lb.flags,
+        "sequence": lb.sequence,
+        "created_at": lb.created_at,
+        "port_mappings": [
+            {"protocol": m.protocol, "internal_port": m.internal_port, "external_port": m.external_port,
+             "distribution": int(m.distribution), "flags": m.flags}
+            for m in lb.port_mappings
+        ],
+    }
+
+
+def loadbalancer_from_record(record: dict[str, Any]) -> LoadBalancer:
+    from hnsctl.models.loadbalancer import Distribution, LbPortMapping, LoadBalancer
+
+    check_schema_version(record)
+    try:
+        mappings = record.get("port_mappings")
+        if not isinstance(mappings, list) or not mappings:
+            raise CodecError("field 'port_mappings' must be a non-empty array")
+        return LoadBalancer(
+            id=_str(record, "id"),
+            backends=_str_list(record, "backends"),
+            port_mappings=tuple(
+                LbPortMapping(
+                    protocol=_str(m, "protocol"),
+                    internal_port=_non_negative_int(m, "internal_port"),
+                    external_port=_non_negative_int(m, "external_port"),
+                    distribution=Distribution(_non_negative_int(m, "distribution")),
+                    flags=_non_negative_int(m, "flags"),
+                )
+                for m in mappings
+            ),
+            frontend_vips=tuple(ipaddress.ip_address(v) for v in _str_list(record, "frontend_vips")),
+            source_vip=ipaddress.ip_address(record["source_vip"]) if record.get("source_vip") else None,
+            flags=_non_negative_int(record, "flags"),
+            network_id=str(record.get("network_id", "")),
+            created_at=str(record.get("created_at", "")),
+            sequence=_non_negative_int(record, "sequence"),
+        )
+    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
+        raise CodecError(f"invalid load balancer record: {exc}") from exc

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from hnsctl.backend.base import Backend
     from hnsctl.service.doctor import Check
     from hnsctl.service.endpoint import EndpointService
+    from hnsctl.service.loadbalancer import LoadBalancerService
     from hnsctl.service.namespace import NamespaceService
     from hnsctl.service.network import NetworkService
     from hnsctl.service.policy import PolicyService
@@ -34,6 +35,7 @@ class Services:
         self._namespace: NamespaceService | None = None
         self._endpoint: EndpointService | None = None
         self._policy: PolicyService | None = None
+        self._loadbalancer: LoadBalancerService | None = None
 
     @property
     def network(self) -> NetworkService:
@@ -68,6 +70,14 @@ class Services:
         return self._policy
 
     @property
+    def loadbalancer(self) -> LoadBalancerService:
+        if self._loadbalancer is None:
+            from hnsctl.service.loadbalancer import LoadBalancerService
+
+            self._loadbalancer = LoadBalancerService(self.store, self.backend)
+        return self._loadbalancer
+
+    @property
     def reconcile(self) -> ReconcileService:
         from hnsctl.service.reconcile import ReconcileService
 
@@ -81,6 +91,7 @@ class Services:
     def warnings(self) -> list[str]:
         """Things the user should know that did not stop the operation."""
         found = list(self._namespace.warnings) if self._namespace else []
+        found += list(self._loadbalancer.warnings) if self._loadbalancer else []
         return found + (list(self._policy.warnings) if self._policy else [])
 
     def operations(self) -> list[str]:

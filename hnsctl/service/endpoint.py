@@ -125,11 +125,13 @@ def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]
     namespaces = {n.id: n for n in store.load_namespaces()}
     touched: dict[str, Namespace] = {}
     from hnsctl.service.intents import deleting
+    from hnsctl.service.loadbalancer import drop_backend
     from hnsctl.service.policy import remove_endpoint_policies
 
     for endpoint in endpoints:
         with deleting(store, "endpoint", endpoint.id):
             remove_endpoint_policies(store, backend, endpoint)
+            drop_backend(store, backend, endpoint.id)
             fault_point("endpoint-delete:policies")
             backend.delete_port(endpoint.host_side, endpoint.id)
             fault_point("endpoint-delete:port")

@@ -33,9 +33,13 @@ class PolicyView:
     endpoint: Endpoint | None
 
 
-def resolve_policy(reference: str, policies: list[Policy]) -> Policy:
+def resolve_policy(reference: str, policies: list[Policy], only: PolicyType | None = None) -> Policy:
+    """By ID or unique prefix; with `only`, among that type's policies (`hnsctl route` sees routes alone)."""
+    if only is not None:
+        policies = [p for p in policies if p.type is only]
+    label = "route" if only is PolicyType.ROUTE else "policy"
     return checks.resolve(
-        reference, policies, kind="policy", key_id=lambda p: p.id, key_name=lambda p: p.id, hns_name="HCN_E_POLICY_NOT_FOUND"
+        reference, policies, kind=label, key_id=lambda p: p.id, key_name=lambda p: p.id, hns_name="HCN_E_POLICY_NOT_FOUND"
     )
 
 
@@ -142,17 +146,17 @@ class PolicyService:
 
     # -- reads
 
-    def list_policies(self, endpoint: str | None = None) -> list[PolicyView]:
+    def list_policies(self, endpoint: str | None = None, only: PolicyType | None = None) -> list[PolicyView]:
         endpoints = self.store.load_endpoints()
-        policies = self.store.load_policies()
+        policies = [p for p in self.store.load_policies() if only is None or p.type is only]
         if endpoint is not None:
             wanted = self._resolve_endpoint(endpoint, endpoints)
             policies = [p for p in policies if p.endpoint_id == wanted.id]
         by_id = {e.id: e for e in endpoints}
         return [PolicyView(p, by_id.get(p.endpoint_id)) for p in sorted(policies, key=lambda p: (p.endpoint_id, p.sequence))]
 
-    def get_policy(self, reference: str) -> PolicyView:
-        policy = resolve_policy(reference, self.store.load_policies())
+    def get_policy(self, reference: str, only: PolicyType | None = None) -> PolicyView:
+        policy = resolve_policy(reference, self.store.load_policies(), only)
         endpoint = next((e for e in self.store.load_endpoints() if e.id == policy.endpoint_id), None)
         return PolicyView(policy, endpoint)
 
@@ -217,10 +221,10 @@ class PolicyService:
                 revert.success()
         return policy
 
-    def remove_policy(self, reference: str) -> Policy:
+    def remove_policy(self, reference: str, only: PolicyType | None = None) -> Policy:
         self.backend.require_privileges()
         with self.store.lock():
-            policy = resolve_policy(reference, self.store.load_policies())
+            policy = resolve_policy(reference, self.store.load_policies(), only)
             endpoint = next((e for e in self.store.load_endpoints() if e.id == policy.endpoint_id), None)
             with deleting(self.store, "policy", policy.id):
                 if endpoint is not None:

@@ -20,6 +20,8 @@ from hnsctl.models.codec import (
     namespace_to_record,
     intent_from_record,
     intent_to_record,
+    loadbalancer_from_record,
+    loadbalancer_to_record,
     policy_from_record,
     policy_to_record,
     network_from_record,
@@ -28,6 +30,7 @@ from hnsctl.models.codec import (
 if TYPE_CHECKING:
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.intent import Intent
+    from hnsctl.models.loadbalancer import LoadBalancer
     from hnsctl.models.namespace import Namespace
     from hnsctl.models.policy import Policy
 from hnsctl.models.network import Network
@@ -43,6 +46,7 @@ ENDPOINTS = "endpoints"
 NAMESPACES = "namespaces"
 POLICIES = "policies"
 INTENTS = "intents"
+LOADBALANCERS = "loadbalancers"
 LOCK_FILE = "lock"
 
 
@@ -127,6 +131,17 @@ class Store:
         if snapshot is None or not self.caches_objects or snapshot[0] != self._generation():
             return None
         return snapshot[0]
+
+    # -- load balancers
+
+    def load_loadbalancers(self) -> list[LoadBalancer]:
+        return self._load(LOADBALANCERS, loadbalancer_from_record)
+
+    def save_loadbalancer(self, lb: LoadBalancer) -> None:
+        self._write(LOADBALANCERS, lb.id, loadbalancer_to_record(lb))
+
+    def remove_loadbalancer(self, lb_id: str) -> None:
+        self._remove(LOADBALANCERS, lb_id)
 
     # -- intents (deletes in progress)
 
