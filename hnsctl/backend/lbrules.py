@@ -19,7 +19,6 @@ import zlib
 from typing import Any
 
 from hnsctl.backend.base import LbFrontend, LoadBalancerSpec
-from hnsctl.models.ids import owner_tag
 
 FAMILY = "inet"
 TABLE = "hnsctl"
@@ -140,10 +139,11 @@ def apply_commands(spec: LoadBalancerSpec) -> list[dict[str, Any]]:
     elements = bucket_elements(spec.backends)
     if elements:
         commands.append(_element("add", name, elements))
-    tag = owner_tag(spec.owner)
+    # The chain's name says whose rules these are; the comment deliberately carries no owner tag, so
+    # the per-owner rule bookkeeping of networks and policies never sees (or deletes) them.
     for frontend in _distinct_rules(spec.frontends):
         commands.append({"add": {"rule": {"family": FAMILY, "table": TABLE, "chain": name,
-                                          "expr": frontend_rule(spec, frontend), "comment": f"{tag} lb"}}})
+                                          "expr": frontend_rule(spec, frontend), "comment": f"hnsctl load balancer {spec.owner}"}}})
     commands.extend(frontend_commands("add", spec))
     return commands
 
@@ -173,8 +173,8 @@ def remove_commands(spec: LoadBalancerSpec) -> list[dict[str, Any]]:
     return [
         *frontend_commands("delete", spec),
         {"flush": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}},
-        {"delete": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}},
         {"delete": {"map": {"family": FAMILY, "table": TABLE, "name": name}}},
+        {"delete": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}},
     ]
 
 
@@ -211,15 +211,22 @@ def orphan_commands(listing: dict[str, Any], keep: set[str], *, only: str | None
     and source-VIP elements whose mark is not in `keep_marks` (None: leave them)."""
     stale: set[str] = set()
     commands: list[dict[str, Any]] = []
-    objects: list[dict[str, Any]] = []
+    # Order matters within the transaction: nothing may be deleted while something still refers to it
+    # (frontend elements -> chain, chain rules -> map).
+    flushes: list[dict[str, Any]] = []
+    maps: list[dict[str, Any]] = []
+    chains: list[dict[str, Any]] = []
     for item in listing.get("nftables", []):
         for kind in ("chain", "map"):
             obj = item.get(kind)
             if obj and obj.get("table") == TABLE and is_lb_object(obj["name"]) and _stale(obj["name"][3:], keep, only):
                 stale.add(obj["name"][3:])
+                ref = {kind: {"family": FAMILY, "table": TABLE, "name": obj["name"]}}
                 if kind == "chain":
-                    objects.append({"flush": {"chain": {"family": FAMILY, "table": TABLE, "name": obj["name"]}}})
-                objects.append({"delete": {kind: {"family": FAMILY, "table": TABLE, "name": obj["name"]}}})
+                    flushes.append({"flush": ref})
+                    chains.append({"delete": ref})
+                else:
+                    maps.append({"delete": ref})
         table_map = item.get("map")
         if table_map and table_map.get("table") == TABLE and table_map["name"] in (VIP_MAP, NODEPORT_MAP):
             for key, verdict in table_map.get("elem", []):
@@ -231,7 +238,7 @@ def orphan_commands(listing: dict[str, Any], keep: set[str], *, only: str | None
             for mark, _vip in table_map.get("elem", []):
                 if int(mark) not in keep_marks:
                     commands.append(_element("delete", SNAT_MAP, [int(mark)]))
-    return sorted(stale), commands + objects
+    return sorted(stale), commands + flushes + maps + chains
 
 
 def _stale(short: str, keep: set[str], only: str | None) -> bool:

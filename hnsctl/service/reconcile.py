@@ -8,7 +8,7 @@ tag is ever looked at twice, let alone touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import PortMapSpec
@@ -22,6 +22,7 @@ from hnsctl.service.policy import acl_spec, apply_interface_policies, attached_i
 if TYPE_CHECKING:
     from hnsctl.backend.base import Backend, OwnedLink
     from hnsctl.models.endpoint import Endpoint
+    from hnsctl.models.loadbalancer import LoadBalancer
     from hnsctl.models.namespace import Namespace
     from hnsctl.models.network import Network
     from hnsctl.models.policy import Policy
@@ -55,6 +56,7 @@ class ReconcileService:
             run.networks()
             run.endpoints()
             run.policies()
+            run.loadbalancers()
             run.orphans()
             return run.differences
 
@@ -102,6 +104,9 @@ class ReconcileService:
                 self._finish_namespace_delete(object_id)
             elif kind == "policy":
                 self._finish_policy_delete(object_id)
+            elif kind == "loadbalancer":
+                if any(lb.id == object_id for lb in self.store.load_loadbalancers()):
+                    self.store.remove_loadbalancer(object_id)
             self.store.remove_intent(intent.id)
         return found
 
@@ -146,6 +151,7 @@ class _Run:
         self.endpoint_list: list[Endpoint] = store.load_endpoints()
         self.namespace_list: list[Namespace] = store.load_namespaces()
         self.policy_list: list[Policy] = store.load_policies()
+        self.loadbalancer_list: list[LoadBalancer] = store.load_loadbalancers()
         self.links: dict[str, OwnedLink] = {link.name: link for link in backend.list_owned_links()}
         self.firewall_owners = backend.firewall_owners()
 
@@ -287,6 +293,29 @@ class _Run:
             if self.repair:
                 self.backend.remove_port_mapping(PortMapSpec(protocol, port, vip, "0.0.0.0", 0))
 
+    def loadbalancers(self) -> None:
+        """Backends whose endpoint is gone leave the record; a kernel that differs from the record is rewritten."""
+        from hnsctl.service.loadbalancer import lb_spec
+
+        endpoints = {e.id: e for e in self.endpoint_list}
+        kernel = self.backend.load_balancer_state()
+        for index, lb in enumerate(self.loadbalancer_list):
+            gone = [e for e in lb.backends if e not in endpoints]
+            if gone:
+                self.found("loadbalancer", lb.short, lb.id, f"{len(gone)} backend endpoint(s) no longer recorded", "drop them")
+                if self.repair:
+                    lb = replace(lb, backends=tuple(e for e in lb.backends if e in endpoints))
+                    self.store.save_loadbalancer(lb)
+                    self.loadbalancer_list[index] = lb
+            spec = lb_spec(lb, endpoints)
+            rules = len({(f.protocol, f.external_port) for f in spec.frontends})
+            wanted = (rules, frozenset(spec.backends), frozenset((f.vip, f.protocol, f.external_port) for f in spec.frontends))
+            if kernel.get(lb.short) != wanted or gone:
+                if not gone:
+                    self.found("loadbalancer", lb.short, lb.id, "nftables chain, backend map or frontends differ", "rewrite them")
+                if self.repair:
+                    self.backend.apply_load_balancer(spec)
+
     def orphans(self) -> None:
         known = {n.id for n in self.network_list} | {e.id for e in self.endpoint_list} | {p.id for p in self.policy_list}
         for link in self.links.values():
@@ -301,3 +330,11 @@ class _Run:
                 self.backend.remove_firewall(owner)
         if self.repair:
             self.backend.remove_acl_chains_except({e.short for e in self.endpoint_list})
+        from hnsctl.service.loadbalancer import lb_spec
+
+        keep_marks = {mark for lb in self.loadbalancer_list if (mark := lb_spec(lb, {}).snat_mark) is not None}
+        known_lbs = {lb.short for lb in self.loadbalancer_list}
+        for short in sorted(set(self.backend.load_balancer_state()) - known_lbs):
+            self.found("orphan", f"lb-{short}", short, "load balancer in nftables with no record behind it", "remove it")
+        if self.repair:
+            self.backend.remove_load_balancers_except(known_lbs, keep_marks)

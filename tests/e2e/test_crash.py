@@ -59,6 +59,16 @@ POLICIES = {
 }
 
 
+def with_loadbalancer(host: Host) -> None:
+    base(host)
+    host.ok("endpoint", "create", "b", "--network", "demo", "--namespace", "nb")
+    host.ok("loadbalancer", "create", "--vip", "10.96.0.10", "--external-port", "80", "-e", "a", "--source-vip", "10.96.0.250")
+
+
+def first_loadbalancer(host: Host) -> str:
+    return host.json("loadbalancer", "list")[0]["ID"]
+
+
 def remove_first_policy(host: Host) -> list[str]:
     return ["policy", "remove", host.json("policy", "list")[0]["ID"]]
 
@@ -74,6 +84,11 @@ SCENARIOS: list[tuple[str, Setup, Callable[[Host], list[str]]]] = [
       for step in ("intent", "policies", "port", "state")],
     *[("policy-add:kernel", base, (lambda k: lambda h: ["policy", "add", *POLICIES[k]])(kind)) for kind in POLICIES],
     *[(f"policy-delete:{step}", with_policy(kind), remove_first_policy) for kind in POLICIES for step in ("intent", "kernel")],
+    ("loadbalancer-create:kernel", base, lambda h: ["loadbalancer", "create", "--vip", "10.96.0.10", "--external-port", "80", "-e", "a"]),
+    ("loadbalancer-update:kernel", with_loadbalancer, lambda h: ["loadbalancer", "update", first_loadbalancer(h), "--add-endpoint", "b"]),
+    *[(f"loadbalancer-delete:{step}", with_loadbalancer, lambda h: ["loadbalancer", "delete", first_loadbalancer(h)])
+      for step in ("intent", "kernel")],
+    ("endpoint-delete:policies", with_loadbalancer, lambda h: ["endpoint", "delete", "a"]),
     *[(f"namespace-delete:{step}", with_namespace, lambda h: ["namespace", "delete", "nsx", "--force"])
       for step in ("intent", "kernel")],
 ]
@@ -110,3 +125,8 @@ def test_killed_at_every_step_reconcile_repairs(host: Host, step: str, setup: Se
     for policy in host.json("policy", "list"):
         assert host.json("policy", "show", policy["ID"], "--effective")["Effective"].get("Present") in (True, False)
     json.dumps(host.json("namespace", "list"))
+    lb_chains = {item["chain"]["name"][3:] for item in json.loads(host.nft("-j", "list", "table", "inet", "hnsctl").stdout or '{"nftables": []}')["nftables"]
+                 if "chain" in item and item["chain"]["name"].startswith("lb-") and len(item["chain"]["name"]) == 11}
+    assert lb_chains == {lb["ID"].replace("-", "")[:8] for lb in host.json("loadbalancer", "list")}, f"load balancers out of step after {step}"
+    for lb in host.json("loadbalancer", "list"):
+        assert all(ref.split("/")[-1] in {e["ID"] for e in endpoints} for ref in lb["References"])
