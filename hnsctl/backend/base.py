@@ -194,8 +194,9 @@ class Backend(Protocol):
     def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
         """Delete ACL chains of endpoints whose 8-hex short ID is not in `keep`; returns their names."""
 
-    def apply_load_balancer(self, spec: LoadBalancerSpec) -> None:
-        """Create or bring the load balancer's chain, backend map and frontend elements to `spec` (idempotent)."""
+    def apply_load_balancer(self, spec: LoadBalancerSpec, *, new: bool = False, previous: LoadBalancerSpec | None = None) -> None:
+        """Create (`new`) or bring the load balancer's chain, backend map and frontend elements to `spec`
+        (idempotent). With `previous` (a backend change) only what differs is rewritten."""
 
     def remove_load_balancer(self, spec: LoadBalancerSpec) -> None:
         """Remove everything the load balancer put in the kernel; already gone counts as done."""

@@ -111,7 +111,7 @@ class DryRunBackend:
         count = len(spec.rules_in) + len(spec.rules_out)
         self._ops.append(f"nft rebuild chains acl-{spec.short}-in/-out in {FAMILY} {TABLE} with {count} rule(s) (one transaction)")
 
-    def apply_load_balancer(self, spec: LoadBalancerSpec) -> None:
+    def apply_load_balancer(self, spec: LoadBalancerSpec, *, new: bool = False, previous: LoadBalancerSpec | None = None) -> None:
         frontends = ", ".join(f"{f.protocol} {f.vip or '*'}:{f.external_port}" for f in spec.frontends)
         backends = ", ".join(spec.backends) or "none: connections refused"
         self._ops.append(f"nft set load balancer lb-{spec.short} in {FAMILY} {TABLE}: {frontends} -> {backends} (one transaction)")

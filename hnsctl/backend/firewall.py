@@ -52,16 +52,19 @@ class Firewall:
 
     def _rules(self) -> list[ListedRule] | None:
         """Rules of hnsctl's chains (not the maps: with 10,000 port mappings a table listing is slow)."""
-        chains = [c["name"] for c in BASE_CHAINS] + list(REGULAR_CHAINS)
-        commands = [{"list": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}} for name in chains]
-        try:
-            listing = self.nft.run(commands, doing="listing nftables chains of inet hnsctl")
-        except KernelError as exc:  # "No such file or directory": no table (or an older layout)
-            if "No such file or directory" in str(exc):
-                listing = self._listing()
-                return None if listing is None else listed_rules(listing)
-            raise
-        return listed_rules(listing)
+        # One `list chain` per call: libnftables 1.0.6 answers "No such file or directory" to a batch of them.
+        rules: list[ListedRule] = []
+        for name in [c["name"] for c in BASE_CHAINS] + list(REGULAR_CHAINS):
+            try:
+                listing = self.nft.run([{"list": {"chain": {"family": FAMILY, "table": TABLE, "name": name}}}],
+                                       doing="listing nftables chains of inet hnsctl")
+            except KernelError as exc:  # no table (or an older layout without this chain)
+                if "No such file or directory" in str(exc):
+                    whole = self._listing()
+                    return None if whole is None else listed_rules(whole)
+                raise
+            rules.extend(listed_rules(listing))
+        return rules
 
     def _ensure_skeleton(self, existing: list[ListedRule] | None) -> None:
         """Create what is missing of the table's fixed layout (its own transaction; idempotent)."""
@@ -170,17 +173,37 @@ class Firewall:
 
     # -- load balancers
 
-    def apply_load_balancer(self, spec: LoadBalancerSpec) -> None:
-        """One JSON transaction; the chain and bucket map are made first only when they are missing."""
+    def apply_load_balancer(self, spec: LoadBalancerSpec, *, new: bool = False, previous: LoadBalancerSpec | None = None) -> None:
+        """One JSON transaction; the chain and bucket map are made first when `new` or found missing,
+        and the table's fixed layout only when that fails too (the first load balancer of a host).
+        Given the `previous` spec of a backend change, only the bucket map's elements are replaced."""
         doing = f"applying load balancer {spec.owner}"
-        try:
+        if previous is not None and lbrules.only_backends_differ(previous, spec):
             try:
-                self.nft.run(lbrules.apply_commands(spec), doing=doing)
+                self.nft.run(lbrules.backend_commands(spec), doing=doing)
+                return
+            except KernelError as exc:
+                if "No such file or directory" not in str(exc):
+                    raise  # otherwise rebuild everything below
+
+        def make_objects() -> None:
+            try:
+                self.nft.run_text(lbrules.object_script(spec.short), doing=doing)
             except KernelError as exc:
                 if "No such file or directory" not in str(exc):
                     raise
                 self._ensure_skeleton(self._rules())
                 self.nft.run_text(lbrules.object_script(spec.short), doing=doing)
+
+        try:
+            if new:
+                make_objects()
+            try:
+                self.nft.run(lbrules.apply_commands(spec), doing=doing)
+            except KernelError as exc:
+                if new or "No such file or directory" not in str(exc):
+                    raise
+                make_objects()
                 self.nft.run(lbrules.apply_commands(spec), doing=doing)
         except KernelError as exc:
             if "File exists" in str(exc):

@@ -117,8 +117,8 @@ class KernelBackend:
     def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
         self.firewall.apply_endpoint_acls(spec)
 
-    def apply_load_balancer(self, spec: LoadBalancerSpec) -> None:
-        self.firewall.apply_load_balancer(spec)
+    def apply_load_balancer(self, spec: LoadBalancerSpec, *, new: bool = False, previous: LoadBalancerSpec | None = None) -> None:
+        self.firewall.apply_load_balancer(spec, new=new, previous=previous)
 
     def remove_load_balancer(self, spec: LoadBalancerSpec) -> None:
         self.firewall.remove_load_balancer(spec)

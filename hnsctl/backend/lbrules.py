@@ -16,6 +16,7 @@ them (TCP reset / ICMP port unreachable) instead of letting them hang.
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 from typing import Any
 
 from hnsctl.backend.base import LbFrontend, LoadBalancerSpec
@@ -146,6 +147,17 @@ def apply_commands(spec: LoadBalancerSpec) -> list[dict[str, Any]]:
                                           "expr": frontend_rule(spec, frontend), "comment": f"hnsctl load balancer {spec.owner}"}}})
     commands.extend(frontend_commands("add", spec))
     return commands
+
+
+def backend_commands(spec: LoadBalancerSpec) -> list[dict[str, Any]]:
+    """A backend change that keeps the load balancer non-empty: the bucket map's elements, nothing else."""
+    name = chain_name(spec.short)
+    return [{"flush": {"map": {"family": FAMILY, "table": TABLE, "name": name}}}, _element("add", name, bucket_elements(spec.backends))]
+
+
+def only_backends_differ(before: LoadBalancerSpec, after: LoadBalancerSpec) -> bool:
+    """Rules depend on frontends, the SNAT mark and whether there is any backend at all, never on which."""
+    return bool(before.backends) and bool(after.backends) and replace(before, backends=after.backends) == after
 
 
 def _distinct_rules(frontends: tuple[LbFrontend, ...]) -> list[LbFrontend]:

@@ -60,7 +60,7 @@ def drop_backend(store: Store, backend: Backend, endpoint_id: str) -> None:
     endpoints = {e.id: e for e in store.load_endpoints()}
     for lb in users:
         changed = replace(lb, backends=tuple(e for e in lb.backends if e != endpoint_id))
-        backend.apply_load_balancer(lb_spec(changed, endpoints))
+        backend.apply_load_balancer(lb_spec(changed, endpoints), previous=lb_spec(lb, endpoints))
         store.save_loadbalancer(changed)
 
 
@@ -118,7 +118,7 @@ class LoadBalancerService:
                 self.warnings.append(DSR_NOTE)
             spec = lb_spec(lb, by_id)
             with Reverter() as revert:
-                self.backend.apply_load_balancer(spec)
+                self.backend.apply_load_balancer(spec, new=True)
                 revert.add("remove the load balancer's nftables objects", lambda: self.backend.remove_load_balancer(spec))
                 fault_point("loadbalancer-create:kernel")
                 self.store.save_loadbalancer(lb)
@@ -147,8 +147,8 @@ class LoadBalancerService:
                 return lb
             before, after = lb_spec(lb, by_id), lb_spec(changed, by_id)
             with Reverter() as revert:
-                self.backend.apply_load_balancer(after)
-                revert.add("restore the previous backends", lambda: self.backend.apply_load_balancer(before))
+                self.backend.apply_load_balancer(after, previous=before)
+                revert.add("restore the previous backends", lambda: self.backend.apply_load_balancer(before, previous=after))
                 fault_point("loadbalancer-update:kernel")
                 self.store.save_loadbalancer(changed)
                 revert.success()

@@ -198,6 +198,15 @@ def test_source_vip_is_what_backends_see(host: Host, backends: Backends) -> None
         assert connect(host.upstream, VIP, 80) == "10.96.0.250"
     finally:
         server.stop()
+    # an address inside the backends' subnet works once the host holds it (a host endpoint)
+    host.ok("endpoint", "create", "svc", "--network", "demo", "--ip", "10.200.0.250", "--host")
+    host.ok("loadbalancer", "create", "--vip", "10.96.0.12", "--external-port", "80", "--internal-port", "8080", "-e", "web1",
+            "--source-vip", "10.200.0.250")
+    server = Server("web1", "0.0.0.0")
+    try:
+        assert connect(host.upstream, "10.96.0.12", 80) == "10.200.0.250"
+    finally:
+        server.stop()
     dsr = host.hnsctl("loadbalancer", "create", "--vip", "10.96.0.11", "--external-port", "80", "-e", "web1", "--dsr", "--source-vip", "10.96.0.250")
     assert dsr.returncode == 0 and "--dsr" in dsr.stderr  # says plainly what DSR means here
     server = Server("web1", "0.0.0.0", port=80)
