@@ -243,7 +243,9 @@ class Firewall:
         return stale
 
     def owners(self) -> set[str]:
-        return {r.owner for r in self._rules() or [] if r.owner}
+        """Owners of any rule in the table, per-endpoint ACL chains included (reconcile, `--effective`)."""
+        listing = self._listing()
+        return set() if listing is None else {r.owner for r in listed_rules(listing) if r.owner}
 
     def close(self) -> None:
         if self._nft is not None:

@@ -268,6 +268,16 @@ class PolicyService:
                     hint="choose another --external-port, or remove that policy first",
                     hns_name="HCN_E_PORT_ALREADY_EXISTS",
                 )
+            key = (str(settings.vip) if settings.vip else None, settings.protocol, settings.external_port)
+            balancer = next((lb for lb in self.store.load_loadbalancers() if key in lb.frontend_keys()), None)
+            if balancer is not None:
+                raise Conflict(
+                    f"port mapping {settings.protocol}/{settings.external_port}"
+                    + (f" on {settings.vip}" if settings.vip else "")
+                    + f": already served by load balancer {balancer.id}",
+                    hint="choose another --external-port, or delete that load balancer first",
+                    hns_name="HCN_E_PORT_ALREADY_EXISTS",
+                )
             if settings.vip is None and self.backend.port_in_use(settings.protocol, settings.external_port):
                 self.warnings.append(
                     f"a local process already listens on {settings.protocol} port {settings.external_port}; "

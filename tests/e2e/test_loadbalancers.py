@@ -221,6 +221,10 @@ def test_conflicts_bad_input_and_cleanup(host: Host, backends: Backends) -> None
     first = host.json("loadbalancer", "create", "--vip", VIP, "--external-port", "80", "--internal-port", "8080", "-e", "web1", "-e", "web2")
     clash = host.hnsctl("loadbalancer", "create", "--vip", VIP, "--external-port", "80", "-e", "web3")
     assert clash.returncode == 4 and first["ID"] in clash.stderr
+    nodeport = host.json("loadbalancer", "create", "--local-routed-vip", "--external-port", "30080", "-e", "web3")
+    taken = host.hnsctl("policy", "add", "portmapping", "-e", "web3", "--external-port", "30080", "--internal-port", "80")
+    assert taken.returncode == 4 and nodeport["ID"] in taken.stderr  # a port mapping cannot take a load balancer's port
+    host.ok("loadbalancer", "delete", nodeport["ID"])
     assert host.hnsctl("loadbalancer", "create", "--vip", VIP, "-e", "web3").returncode == 2  # no port mapping
     assert host.hnsctl("loadbalancer", "create", "--external-port", "81", "-e", "web3").returncode == 2  # no VIP, not local-routed
     assert host.hnsctl("loadbalancer", "create", "--vip", VIP, "--external-port", "81", "-e", "nope").returncode == 3
