@@ -16,6 +16,23 @@ class BridgeSpec:
     name: str
     owner: str
     addresses: tuple[str, ...] = ()  # "10.200.0.1/24"
+    mac: str | None = None  # kernel form; None lets the kernel choose
+    mtu: int | None = None
+
+
+@dataclass(frozen=True)
+class VxlanSpec:
+    """An overlay's VXLAN device: VNI = VSID, this host's provider address, a port of the network's bridge.
+    Learning is off: remote MACs are only where hnsctl put them (remote endpoints, remote subnets)."""
+
+    name: str
+    owner: str
+    bridge: str
+    vni: int
+    port: int
+    local: str
+    underlay: str  # the interface holding `local`
+    mtu: int
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,7 @@ class PortSpec:
     parked_name: str
     bridge: str
     mac: str  # kernel form; set when the pair is made so it survives every move
+    mtu: int | None = None  # overlay networks: the underlay's MTU minus the encapsulation
 
 
 @dataclass(frozen=True)
@@ -142,6 +160,7 @@ class NetworkPlan:
 
     bridge: BridgeSpec
     firewall: NetworkFirewall | None
+    vxlan: VxlanSpec | None = None
     forwarding: set[int] = field(default_factory=set)  # IP versions that need forwarding on
 
 
@@ -160,6 +179,16 @@ class Backend(Protocol):
 
     def create_bridge(self, spec: BridgeSpec) -> None:
         """Create the bridge, tag it, add its addresses and bring it up. Raises Conflict if the name is taken."""
+
+    def create_vxlan(self, spec: VxlanSpec) -> None:
+        """Create the VXLAN device, tag it, enslave it to its bridge, bring it up. Conflict if the name is taken."""
+
+    def repair_vxlan(self, spec: VxlanSpec) -> None:
+        """Put an existing VXLAN device back in its bridge, tagged and up."""
+
+    def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
+        """(interface, IPv4 address, MTU) of the underlay: the interface holding `provider_address`, or
+        `adapter`'s first address, or the default route's interface. InvalidInput when there is none."""
 
     def delete_link(self, name: str, owner: str) -> None:
         """Delete an interface made for `owner`; gone counts as done, one tagged for another owner is refused."""

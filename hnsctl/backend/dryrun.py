@@ -14,6 +14,7 @@ from hnsctl.backend.base import (
     PortMapSpec,
     PortSpec,
     RouteInfo,
+    VxlanSpec,
 )
 from hnsctl.backend.nftrules import FAMILY, TABLE, network_rules, outbound_nat_rules
 from hnsctl.models.ids import owner_tag
@@ -58,6 +59,20 @@ class DryRunBackend:
         for address in spec.addresses:
             self._ops.append(f"ip addr add {address} dev {spec.name}")
         self._ops.append(f"ip link set {spec.name} up")
+
+    def create_vxlan(self, spec: VxlanSpec) -> None:
+        self._created.add(spec.name)
+        self._ops.append(f"ip link add {spec.name} type vxlan id {spec.vni} dstport {spec.port} local {spec.local} "
+                         f"dev {spec.underlay} nolearning mtu {spec.mtu}")
+        self._ops.append(f"ip link set {spec.name} alias {owner_tag(spec.owner)} master {spec.bridge} up")
+
+    def repair_vxlan(self, spec: VxlanSpec) -> None:
+        self._ops.append(f"ip link set {spec.name} master {spec.bridge} up")
+
+    def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
+        if self._reader is None:
+            return adapter or "?", provider_address or "0.0.0.0", 1500
+        return self._reader.underlay(provider_address, adapter)
 
     def delete_link(self, name: str, owner: str) -> None:
         self._created.discard(name)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         PortMapSpec,
         PortSpec,
         RouteInfo,
+        VxlanSpec,
     )
     from hnsctl.backend.firewall import Firewall
     from hnsctl.backend.netlink import Netlink
@@ -83,6 +84,15 @@ class KernelBackend:
 
     def create_bridge(self, spec: BridgeSpec) -> None:
         self.netlink.create_bridge(spec)
+
+    def create_vxlan(self, spec: VxlanSpec) -> None:
+        self.netlink.create_vxlan(spec)
+
+    def repair_vxlan(self, spec: VxlanSpec) -> None:
+        self.netlink.repair_vxlan(spec)
+
+    def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
+        return self.netlink.underlay(provider_address, adapter)
 
     def delete_link(self, name: str, owner: str) -> None:
         self.netlink.delete_link(name, owner)

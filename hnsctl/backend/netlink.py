@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 from hnsctl.backend.pyroute import IPRoute, NetlinkError
 
-from hnsctl.backend.base import BridgeSpec, OwnedLink, RouteInfo
-from hnsctl.errors import Conflict, KernelError, PermissionDenied
+from hnsctl.backend.base import BridgeSpec, OwnedLink, RouteInfo, VxlanSpec
+from hnsctl.errors import Conflict, InvalidInput, KernelError, PermissionDenied
 from hnsctl.models.ids import owner_from_tag, owner_tag
 
 MAIN_TABLE = 254
@@ -103,8 +103,13 @@ class Netlink:
 
     def create_bridge(self, spec: BridgeSpec) -> None:
         doing = f"creating bridge {spec.name}"
+        extra: dict[str, object] = {}
+        if spec.mac:
+            extra["address"] = spec.mac
+        if spec.mtu:
+            extra["mtu"] = spec.mtu
         with netlink_errors(doing):
-            self.ipr.link("add", ifname=spec.name, kind="bridge")
+            self.ipr.link("add", ifname=spec.name, kind="bridge", **extra)
         index = self.index_of(spec.name)
         if index is None:
             raise KernelError(f"{doing}: the kernel did not report the new interface")
@@ -114,6 +119,54 @@ class Netlink:
                 iface = ipaddress.ip_interface(address)
                 self.ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
             self.ipr.link("set", index=index, state="up")
+
+    def create_vxlan(self, spec: VxlanSpec) -> None:
+        bridge = self.index_of(spec.bridge)
+        underlay = self.index_of(spec.underlay) if spec.underlay else None
+        if bridge is None:
+            raise KernelError(f"creating VXLAN device {spec.name}: bridge {spec.bridge} is missing", hint="run `hnsctl reconcile`")
+        options: dict[str, object] = {"vxlan_id": spec.vni, "vxlan_port": spec.port, "vxlan_local": spec.local, "vxlan_learning": 0}
+        if underlay is not None:
+            options["vxlan_link"] = underlay
+        with netlink_errors(f"creating VXLAN device {spec.name} (VNI {spec.vni}, port {spec.port}, local {spec.local})"):
+            self.ipr.link("add", ifname=spec.name, kind="vxlan", mtu=spec.mtu, **options)
+        with netlink_errors(f"configuring VXLAN device {spec.name}"):
+            # no `master` in the create: the kernel ignores it for vxlan, and the alias as well
+            self.ipr.link("set", ifname=spec.name, ifalias=owner_tag(spec.owner), master=bridge, state="up")
+
+    def repair_vxlan(self, spec: VxlanSpec) -> None:
+        """An existing VXLAN device back in its bridge and up (a missing one is recreated by the caller)."""
+        bridge = self.index_of(spec.bridge)
+        with netlink_errors(f"repairing VXLAN device {spec.name}"):
+            self.ipr.link("set", ifname=spec.name, ifalias=owner_tag(spec.owner), master=bridge, state="up")
+
+    def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
+        """The interface, IPv4 address and MTU an overlay's VXLAN traffic leaves by."""
+        names = {link["index"]: (link.get("ifname"), int(link.get("mtu") or 1500)) for link in self.ipr.get_links()}
+        v4 = [(a["index"], a.get("address")) for a in self.ipr.get_addr(family=2) if a.get("address")]
+        if provider_address:
+            for index, address in v4:
+                if address == provider_address:
+                    name, mtu = names[index]
+                    return name, address, mtu
+            raise InvalidInput(f"invalid --provider-address {provider_address}: no interface of this host holds it",
+                               hint="give one of this host's addresses on the underlay, or --adapter")
+        if adapter:
+            index = self.index_of(adapter)
+            if index is None:
+                raise InvalidInput(f"invalid --adapter {adapter!r}: no such interface", hns_name="HCN_E_ADAPTER_NOT_FOUND")
+            address = next((a for i, a in v4 if i == index), None)
+            if address is None:
+                raise InvalidInput(f"invalid --adapter {adapter!r}: it has no IPv4 address to be the provider address",
+                                   hint="add one, or give --provider-address")
+            return adapter, address, names[index][1]
+        for route in self.ipr.get_routes(family=2, table=MAIN_TABLE):
+            if route.get("dst") is None and route.get("oif") in names:
+                index = route.get("oif")
+                address = route.get("prefsrc") or next((a for i, a in v4 if i == index), None)
+                if address:
+                    return names[index][0], address, names[index][1]
+        raise InvalidInput("an overlay network needs an underlay: give --provider-address or --adapter (no default route to take it from)")
 
     def delete_link(self, name: str, owner: str) -> None:
         """Delete an interface hnsctl made for `owner`. Gone is fine; one tagged for someone else is refused.

@@ -53,8 +53,9 @@ class Ports:
         # One message makes the pair, plugs the host side into the bridge and brings it up; the kernel
         # ignores an alias in a create request, so the two tags follow (by name: no lookups).
         with netlink_errors(f"creating veth pair {spec.host_side}/{spec.parked_name}"):
+            mtu = {"mtu": spec.mtu} if spec.mtu else {}
             ipr.link("add", ifname=spec.host_side, kind="veth", master=bridge, state="up",
-                     peer={"ifname": spec.parked_name, "address": spec.mac})
+                     peer={"ifname": spec.parked_name, "address": spec.mac, **mtu}, **mtu)
         # Hairpin mode on the bridge port: with br_netfilter, a connection an endpoint makes to a
         # load balancer or port mapping that picks the endpoint itself leaves by the port it came in.
         with netlink_errors(f"tagging veth pair {spec.host_side}/{spec.parked_name}"):

@@ -96,6 +96,10 @@ def create(
     json_source: Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", help="An HNS network document (V1 or V2 shape), as New-HnsNetwork -JsonString takes. Flags override its fields.", show_default=False)] = None,
     if_not_exists: Annotated[bool, typer.Option("--if-not-exists", help="If a network of this name exists (same type and subnets), show it and succeed instead of failing with exit 4.")] = False,
     non_persistent: Annotated[bool, typer.Option("--non-persistent", help="HNS Flags bit 8: `hnsctl restore` (at boot) drops this network instead of recreating it.")] = False,
+    vsid: Annotated[Optional[int], typer.Option("--vsid", help="overlay: the VXLAN network identifier (VNI) shared by every host of the overlay.", show_default=False)] = None,
+    vxlan_port: Annotated[Optional[int], typer.Option("--vxlan-port", help="overlay: UDP port of the VXLAN traffic.", show_default="4789")] = None,
+    provider_address: Annotated[Optional[str], typer.Option("--provider-address", help="overlay: this host's underlay address (HNS ManagementIP).", show_default="the default route's interface address")] = None,
+    adapter: Annotated[Optional[str], typer.Option("--adapter", help="overlay: the underlay interface (HNS NetworkAdapterName); its first IPv4 address is the provider address.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
@@ -109,9 +113,14 @@ def create(
       hnsctl network create demo --type nat --subnet 10.200.0.0/24
       hnsctl network create lab --type internal --subnet 192.168.50.0/24 --gateway 192.168.50.254
       hnsctl network create --json network.json                # Get-HnsNetwork output works too
+      hnsctl network create vx --type overlay --subnet 10.244.1.0/24 --vsid 4096 --provider-address 198.51.100.11
     """
     use_output(output)
     request = build_request(name, net_type, subnet or [], gateway or [], dns or [], dns_suffix, json_source)
+    overlay_changes = {key: value for key, value in (("vsid", vsid), ("vxlan_port", vxlan_port),
+                                                      ("provider_address", provider_address), ("adapter", adapter)) if value is not None}
+    if overlay_changes:
+        request = dataclasses.replace(request, **overlay_changes)
     if non_persistent:
         from hnsctl.models.network import NetworkFlags
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from hnsctl.models.network import Network, NetworkType, Subnet
+from hnsctl.models.network import Network, NetworkType, Overlay, Subnet
 
 if TYPE_CHECKING:
     from hnsctl.models.endpoint import Endpoint
@@ -40,6 +40,9 @@ def network_to_record(network: Network) -> dict[str, Any]:
         "dns_suffix": network.dns_suffix,
         "created_at": network.created_at,
         "subnets": subnets,
+        **({"overlay": {"vsid": network.overlay.vsid, "provider_address": network.overlay.provider_address,
+                        "adapter": network.overlay.adapter, "vxlan_port": network.overlay.vxlan_port,
+                        "mtu": network.overlay.mtu, "dr_mac": network.overlay.dr_mac}} if network.overlay else {}),
     }
 
 
@@ -72,9 +75,25 @@ def network_from_record(record: dict[str, Any]) -> Network:
             dns_suffix=str(record.get("dns_suffix", "")),
             flags=_non_negative_int(record, "flags"),
             created_at=str(record.get("created_at", "")),
+            overlay=_overlay_from_record(record.get("overlay")),
         )
-    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise CodecError(f"invalid network record: {exc}") from exc
+
+
+def _overlay_from_record(raw: Any) -> Overlay | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise CodecError("field 'overlay' must be a table")
+    return Overlay(
+        vsid=_non_negative_int(raw, "vsid"),
+        provider_address=_str(raw, "provider_address"),
+        adapter=str(raw.get("adapter", "")),
+        vxlan_port=_non_negative_int(raw, "vxlan_port"),
+        mtu=_non_negative_int(raw, "mtu"),
+        dr_mac=str(raw.get("dr_mac", "")),
+    )
 
 
 def _str_list(record: dict[str, Any], key: str) -> tuple[str, ...]:

@@ -59,10 +59,12 @@ def network_to_v1(network: Network, *, endpoint_count: int = 0) -> dict[str, Any
         ],
         "DNSServerList": ",".join(network.dns_servers),
         "DNSSuffix": network.dns_suffix,
-        "Policies": [dict(p) for p in network.policies],
+        "Policies": [dict(p) for p in network.policies] + _v1_overlay_policies(network),
         "Flags": network.flags,
         "IPv6": any(s.prefix.version == 6 for s in network.subnets),
-        "ManagementIP": str(network.gateways[0]) if network.gateways else "",
+        "ManagementIP": network.overlay.provider_address if network.overlay else (str(network.gateways[0]) if network.gateways else ""),
+        **({"NetworkAdapterName": network.overlay.adapter, "DRMacAddress": network.overlay.dr_mac, "MTU": network.overlay.mtu}
+           if network.overlay else {}),
         "CurrentEndpointCount": endpoint_count,
         "State": 1,
         "BridgeName": network.bridge_name,
@@ -77,7 +79,8 @@ def network_to_v2(network: Network, *, endpoint_count: int = 0) -> dict[str, Any
         if s.gateway is not None:
             default = "0.0.0.0/0" if s.prefix.version == 4 else "::/0"
             routes.append({"NextHop": str(s.gateway), "DestinationPrefix": default, "Metric": 0})
-        subnets.append({"IpAddressPrefix": str(s.prefix), "Routes": routes, "Policies": []})
+        subnet_policies = [{"Type": "VSID", "Settings": {"IsolationId": network.overlay.vsid}}] if network.overlay else []
+        subnets.append({"IpAddressPrefix": str(s.prefix), "Routes": routes, "Policies": subnet_policies})
     dns: dict[str, Any] = {"ServerList": list(network.dns_servers)}
     if network.dns_suffix:
         dns["Domain"] = network.dns_suffix
@@ -90,12 +93,31 @@ def network_to_v2(network: Network, *, endpoint_count: int = 0) -> dict[str, Any
         "SchemaVersion": dict(V2_SCHEMA),
         "Ipams": [{"Type": "Static", "Subnets": subnets}],
         "Dns": dns,
-        "Policies": [dict(p) for p in network.policies],
+        "Policies": [dict(p) for p in network.policies] + _v2_overlay_policies(network),
         "State": 1,
         "Health": {"Extra": {"Resources": {"EndpointCount": endpoint_count}}},
         "BridgeName": network.bridge_name,
         "CreatedAt": network.created_at,
     }
+
+
+def _v1_overlay_policies(network: Network) -> list[dict[str, Any]]:
+    if network.overlay is None:
+        return []
+    o = network.overlay
+    return [{"Type": "VSID", "VSID": o.vsid}, {"Type": "VxlanPort", "Port": o.vxlan_port}]
+
+
+def _v2_overlay_policies(network: Network) -> list[dict[str, Any]]:
+    if network.overlay is None:
+        return []
+    o = network.overlay
+    return [
+        {"Type": "NetAdapterName", "Settings": {"NetworkAdapterName": o.adapter}},
+        {"Type": "ProviderAddress", "Settings": {"ProviderAddress": o.provider_address}},
+        {"Type": "VxlanPort", "Settings": {"Port": o.vxlan_port}},
+        {"Type": "DrMacAddress", "Settings": {"Address": o.dr_mac}},
+    ]
 
 
 # ---------------------------------------------------------------- input

@@ -75,7 +75,10 @@ _V2_ORDER = [
 ]
 
 # Types whose kernel plumbing exists; the others parse but are refused until built.
-IMPLEMENTED_TYPES = frozenset({NetworkType.NAT, NetworkType.INTERNAL, NetworkType.PRIVATE})
+IMPLEMENTED_TYPES = frozenset({NetworkType.NAT, NetworkType.INTERNAL, NetworkType.PRIVATE, NetworkType.OVERLAY})
+VXLAN_PORT = 4789
+VXLAN_OVERHEAD = 50  # outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 (HNS's EncapOverhead idea)
+MAX_VSID = (1 << 24) - 1
 
 
 class NetworkFlags:
@@ -94,6 +97,25 @@ class Subnet:
 
 
 @dataclass(frozen=True)
+class Overlay:
+    """What makes a network an overlay: the VXLAN segment (VSID = VNI) and this host's end of it."""
+
+    vsid: int
+    provider_address: str  # this host's address on the underlay (HNS ManagementIP / ProviderAddress)
+    adapter: str  # the underlay interface holding it (HNS NetworkAdapterName)
+    vxlan_port: int = VXLAN_PORT
+    mtu: int = 1500 - VXLAN_OVERHEAD
+    dr_mac: str = ""  # the bridge's MAC: other hosts route this host's subnet to it (DistributedRouterMacAddress)
+
+
+def dr_mac_for(network_id: str) -> str:
+    """A locally administered MAC derived from the network ID, so it can be told to other hosts before the
+    bridge exists and survives a bridge recreated by reconcile."""
+    digits = network_id.replace("-", "")[:8]
+    return "02-11-" + "-".join(digits[i:i + 2] for i in range(0, 8, 2)).upper()
+
+
+@dataclass(frozen=True)
 class Network:
     id: str
     name: str
@@ -104,10 +126,20 @@ class Network:
     flags: int = 0
     created_at: str = ""
     policies: tuple[dict[str, object], ...] = field(default=())
+    overlay: Overlay | None = None
 
     @property
     def bridge_name(self) -> str:
         return bridge_name(self.id)
+
+    @property
+    def vxlan_name(self) -> str:
+        return "hvx-" + self.id.replace("-", "")[:8]
+
+    @property
+    def mtu(self) -> int | None:
+        """Endpoints of an overlay carry the encapsulation inside the underlay's MTU."""
+        return self.overlay.mtu if self.overlay else None
 
     @property
     def gateways(self) -> tuple[IPAddress, ...]:
@@ -216,3 +248,6 @@ class NetworkRequest:
     id: str | None = None
     policies: tuple[dict[str, object], ...] = ()
     adapter: str | None = None
+    vsid: object = None
+    vxlan_port: object = None
+    provider_address: str | None = None

@@ -91,6 +91,7 @@ def port_spec(endpoint: Endpoint, network: Network) -> PortSpec:
         parked_name=endpoint.parked_name,
         bridge=network.bridge_name,
         mac=kernel_mac(endpoint.mac),
+        mtu=network.mtu,
     )
 
 

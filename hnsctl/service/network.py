@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hnsctl.errors import Conflict, InvalidInput
@@ -13,9 +13,12 @@ from hnsctl.models.network import (
     Network,
     NetworkFlags,
     NetworkRequest,
+    VXLAN_OVERHEAD,
     NetworkType,
+    Overlay,
     Subnet,
     check_gateway,
+    dr_mac_for,
     first_host,
     parse_address,
     parse_dns_servers,
@@ -50,6 +53,42 @@ class ValidatedRequest:
     dns_suffix: str
     flags: int
     id: str | None
+    vsid: int | None = None
+    vxlan_port: int = 4789
+    provider_address: str | None = None
+    adapter: str | None = None
+
+
+def _validate_overlay(request: NetworkRequest, net_type: NetworkType) -> tuple[int | None, int, str | None]:
+    """VSID, VXLAN port and provider address: required/allowed only on overlay networks."""
+    from hnsctl.models.network import MAX_VSID, VXLAN_PORT
+
+    if net_type is not NetworkType.OVERLAY:
+        for value, option in ((request.vsid, "--vsid"), (request.vxlan_port, "--vxlan-port"), (request.provider_address, "--provider-address")):
+            if value not in (None, ""):
+                raise InvalidInput(f"{option} applies to overlay networks only, not {net_type.value}")
+        return None, VXLAN_PORT, None
+    if request.vsid in (None, ""):
+        raise InvalidInput("an overlay network needs --vsid (the VXLAN network identifier, 1-16777215; 4096 is the usual one)")
+    try:
+        vsid = int(str(request.vsid).strip())
+        port = int(str(request.vxlan_port).strip()) if request.vxlan_port not in (None, "") else VXLAN_PORT
+    except ValueError:
+        raise InvalidInput(f"invalid --vsid {request.vsid!r} or --vxlan-port {request.vxlan_port!r}: expected numbers") from None
+    if not 1 <= vsid <= MAX_VSID:
+        raise InvalidInput(f"invalid --vsid {vsid}: expected 1-{MAX_VSID}")
+    if not 1 <= port <= 65535:
+        raise InvalidInput(f"invalid --vxlan-port {port}: a port is 1-65535")
+    provider = None
+    if request.provider_address:
+        provider = str(parse_address(request.provider_address, field="--provider-address"))
+        if ":" in provider:
+            raise InvalidInput(f"invalid --provider-address {provider}: an IPv4 underlay address is needed")
+        if request.adapter:
+            raise InvalidInput("give --provider-address or --adapter, not both")
+    if not request.subnets:
+        raise InvalidInput("an overlay network needs --subnet: each host of the overlay gets its own part of the address plan")
+    return vsid, port, provider
 
 
 def validate_request(request: NetworkRequest) -> ValidatedRequest:
@@ -62,8 +101,9 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
             + ", ".join(sorted(t.value for t in IMPLEMENTED_TYPES)) + ")",
             hns_name="HCN_E_REQUEST_UNSUPPORTED",
         )
-    if request.adapter:
+    if request.adapter and net_type is not NetworkType.OVERLAY:
         raise InvalidInput(f"NetworkAdapterName does not apply to {net_type.value} networks: they have no uplink adapter")
+    vsid, vxlan_port, provider_address = _validate_overlay(request, net_type)
     for policy in request.policies:
         raise InvalidInput(
             f"network policy type {policy.get('Type')!r} is not supported yet on {net_type.value} networks",
@@ -99,6 +139,10 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
         dns_suffix=validate_dns_suffix(request.dns_suffix),
         flags=request.flags,
         id=network_id,
+        vsid=vsid,
+        vxlan_port=vxlan_port,
+        provider_address=provider_address,
+        adapter=request.adapter or None,
     )
 
 
@@ -159,8 +203,21 @@ class NetworkService:
             flags=wanted.flags,
             created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         )
+        if wanted.type is NetworkType.OVERLAY:
+            network = replace(network, overlay=self._overlay(wanted, network.id, existing))
         self._apply(network)
         return network
+
+    def _overlay(self, wanted: ValidatedRequest, network_id: str, existing: list[Network]) -> Overlay:
+        """This host's end of the VXLAN segment: the underlay interface, its address and MTU."""
+        assert wanted.vsid is not None
+        for other in existing:
+            if other.overlay and other.overlay.vsid == wanted.vsid and other.overlay.vxlan_port == wanted.vxlan_port:
+                raise Conflict(f"VSID {wanted.vsid} is already used on this host by overlay network {other.name!r}",
+                               hint="one host joins a VXLAN segment once; pick another --vsid", hns_name="HCN_E_NETWORK_ALREADY_EXISTS")
+        adapter, address, mtu = self.backend.underlay(wanted.provider_address, wanted.adapter)
+        return Overlay(vsid=wanted.vsid, provider_address=address, adapter=adapter, vxlan_port=wanted.vxlan_port,
+                       mtu=mtu - VXLAN_OVERHEAD, dr_mac=dr_mac_for(network_id))
 
     def delete_network(self, reference: str, *, force: bool = False) -> Network:
         """Remove-HnsNetwork. A network with endpoints is in use (exit 4) unless `force` deletes them first."""
@@ -186,6 +243,8 @@ class NetworkService:
             with deleting(self.store, "network", network.id):
                 self.backend.remove_firewall(network.id)
                 fault_point("network-delete:firewall")
+                if plan.vxlan is not None:
+                    self.backend.delete_link(plan.vxlan.name, network.id)
                 self.backend.delete_link(plan.bridge.name, network.id)
                 fault_point("network-delete:bridge")
                 self.store.remove_network(network.id)
@@ -204,6 +263,9 @@ class NetworkService:
             self.backend.create_bridge(plan.bridge)
             revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name, network.id))
             fault_point("network-create:bridge")
+            if plan.vxlan is not None:
+                self.backend.create_vxlan(plan.vxlan)
+                revert.add(f"delete VXLAN device {plan.vxlan.name}", lambda: self.backend.delete_link(plan.vxlan.name, network.id))  # type: ignore[union-attr]
             if plan.firewall is not None:
                 revert.add(f"remove rules of {network.id}", lambda: self.backend.remove_firewall(network.id))
                 self.backend.apply_network_firewall(plan.firewall)

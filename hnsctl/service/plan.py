@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hnsctl.backend.base import BridgeSpec, NetworkFirewall, NetworkPlan
+from hnsctl.backend.base import BridgeSpec, NetworkFirewall, NetworkPlan, VxlanSpec
+from hnsctl.models.endpoint import kernel_mac
 from hnsctl.models.network import Network, NetworkType
 
 
@@ -10,8 +11,15 @@ def plan_network(network: Network) -> NetworkPlan:
     addresses: tuple[str, ...] = ()
     if network.type.has_host_address:
         addresses = tuple(f"{s.gateway}/{s.prefix.prefixlen}" for s in network.subnets if s.gateway is not None)
-    bridge = BridgeSpec(name=network.bridge_name, owner=network.id, addresses=addresses)
-    if network.type is NetworkType.NAT:
+    overlay = network.overlay
+    bridge = BridgeSpec(name=network.bridge_name, owner=network.id, addresses=addresses,
+                        mac=kernel_mac(overlay.dr_mac) if overlay and overlay.dr_mac else None, mtu=network.mtu)
+    vxlan = None
+    if overlay is not None:
+        vxlan = VxlanSpec(name=network.vxlan_name, owner=network.id, bridge=network.bridge_name, vni=overlay.vsid,
+                          port=overlay.vxlan_port, local=overlay.provider_address, underlay=overlay.adapter, mtu=overlay.mtu)
+    if network.type in (NetworkType.NAT, NetworkType.OVERLAY):
+        # overlay: traffic to other hosts' subnets stays on the bridge (no NAT); anything else leaves as the host
         firewall = NetworkFirewall(
             owner=network.id,
             bridge=network.bridge_name,
@@ -23,4 +31,4 @@ def plan_network(network: Network) -> NetworkPlan:
         # internal and private: reachable from the host (internal) or not at all (private), never routed onward
         firewall = NetworkFirewall(owner=network.id, bridge=network.bridge_name, isolate=True)
         forwarding = set()
-    return NetworkPlan(bridge=bridge, firewall=firewall, forwarding=forwarding)
+    return NetworkPlan(bridge=bridge, firewall=firewall, forwarding=forwarding, vxlan=vxlan)

@@ -161,7 +161,7 @@ def test_create_with_a_bad_name_exits_2_and_writes_nothing(env_state: Path, caps
 
 
 def test_create_with_an_unbuilt_type_exits_2(env_state: Path, capsys) -> None:
-    code, _, err = run_main(["network", "create", "x", "--type", "overlay"], capsys)
+    code, _, err = run_main(["network", "create", "x", "--type", "transparent"], capsys)
     assert code == 2
     assert "not supported yet" in err
     assert not env_state.exists()
@@ -294,7 +294,7 @@ def test_a_missing_json_file_exits_2(env_state: Path, tmp_path: Path, capsys) ->
         ("{not json", "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
         ('{"Name": "x", "Subnetz": []}', "invalid JSON field Subnetz"),
-        ('{"Name": "x", "Type": "Overlay"}', "not supported yet"),
+        ('{"Name": "x", "Type": "Transparent"}', "not supported yet"),
     ],
 )
 def test_a_bad_json_file_exits_2_naming_the_problem(env_state: Path, tmp_path: Path, capsys, content: str, message: str) -> None:

@@ -197,10 +197,10 @@ def test_network_type_parse_refuses_non_ascii_digits_cleanly(text: str) -> None:
         NetworkType.parse(text)
 
 
-def test_only_nat_internal_private_are_implemented() -> None:
+def test_implemented_types() -> None:
     from hnsctl.models.network import IMPLEMENTED_TYPES
 
-    assert {t.value for t in IMPLEMENTED_TYPES} == {"nat", "internal", "private"}
+    assert {t.value for t in IMPLEMENTED_TYPES} == {"nat", "internal", "private", "overlay"}
 
 
 def test_private_networks_have_no_host_address() -> None:

@@ -182,7 +182,7 @@ def test_explicit_subnet_overlapping_a_route_is_a_conflict(store: Store) -> None
 
 def test_invalid_request_is_refused_before_privileges_lock_or_kernel(service: NetworkService, backend: FakeBackend, state_dir: Path) -> None:
     with pytest.raises(InvalidInput):
-        service.create_network(req("x", type="overlay"))
+        service.create_network(req("x", type="l2bridge"))
     assert backend.calls == []
     assert not state_dir.exists()
 
