@@ -101,6 +101,20 @@ class LoadBalancerSpec:
 
 
 @dataclass(frozen=True)
+class RemoteSpec:
+    """Where an address on another overlay host lives: a remote endpoint, or a remote subnet's router."""
+
+    bridge: str
+    vxlan: str
+    neighbour: str  # the IP whose MAC is known: the endpoint, or the next hop standing for a remote subnet
+    mac: str  # kernel form
+    provider_address: str  # the other host's underlay address
+    route: str | None = None  # CIDR routed through the bridge (None: inside the bridge's own subnet)
+    via: str | None = None  # next hop of that route (remote subnets), onlink
+    shared_mac: bool = False  # another remote entry uses the same MAC: keep its FDB entries on remove
+
+
+@dataclass(frozen=True)
 class PortSpec:
     """An endpoint's veth pair: host side on the bridge, the other side parked in the host namespace."""
 
@@ -185,6 +199,15 @@ class Backend(Protocol):
 
     def repair_vxlan(self, spec: VxlanSpec) -> None:
         """Put an existing VXLAN device back in its bridge, tagged and up."""
+
+    def apply_remote(self, spec: RemoteSpec) -> None:
+        """FDB (MAC -> provider address), permanent neighbour (IP -> MAC) and route entries; replaces, so idempotent."""
+
+    def remove_remote(self, spec: RemoteSpec) -> None:
+        """Remove exactly those entries (FDB kept when `shared_mac`); gone counts as done."""
+
+    def remote_present(self, spec: RemoteSpec) -> bool:
+        """Every entry of `spec` is in the kernel."""
 
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         """(interface, IPv4 address, MTU) of the underlay: the interface holding `provider_address`, or

@@ -13,6 +13,7 @@ from hnsctl.backend.base import (
     OwnedLink,
     PortMapSpec,
     PortSpec,
+    RemoteSpec,
     RouteInfo,
     VxlanSpec,
 )
@@ -68,6 +69,23 @@ class DryRunBackend:
 
     def repair_vxlan(self, spec: VxlanSpec) -> None:
         self._ops.append(f"ip link set {spec.name} master {spec.bridge} up")
+
+    def apply_remote(self, spec: RemoteSpec) -> None:
+        self._ops.append(f"bridge fdb replace {spec.mac} dev {spec.vxlan} dst {spec.provider_address} self permanent")
+        self._ops.append(f"bridge fdb replace {spec.mac} dev {spec.vxlan} master static")
+        self._ops.append(f"ip neigh replace {spec.neighbour} lladdr {spec.mac} dev {spec.bridge} nud permanent")
+        if spec.route:
+            self._ops.append(f"ip route replace {spec.route} " + (f"via {spec.via} onlink " if spec.via else "") + f"dev {spec.bridge}")
+
+    def remove_remote(self, spec: RemoteSpec) -> None:
+        if spec.route:
+            self._ops.append(f"ip route del {spec.route} dev {spec.bridge}")
+        self._ops.append(f"ip neigh del {spec.neighbour} dev {spec.bridge}")
+        if not spec.shared_mac:
+            self._ops.append(f"bridge fdb del {spec.mac} dev {spec.vxlan} (self and master)")
+
+    def remote_present(self, spec: RemoteSpec) -> bool:
+        return True
 
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         if self._reader is None:

@@ -19,9 +19,11 @@ if TYPE_CHECKING:
         OwnedLink,
         PortMapSpec,
         PortSpec,
+        RemoteSpec,
         RouteInfo,
         VxlanSpec,
     )
+    from hnsctl.backend.overlay import OverlayEntries
     from hnsctl.backend.firewall import Firewall
     from hnsctl.backend.netlink import Netlink
     from hnsctl.backend.netns import Namespaces
@@ -90,6 +92,21 @@ class KernelBackend:
 
     def repair_vxlan(self, spec: VxlanSpec) -> None:
         self.netlink.repair_vxlan(spec)
+
+    @property
+    def overlay_entries(self) -> OverlayEntries:
+        from hnsctl.backend.overlay import OverlayEntries
+
+        return OverlayEntries(self.netlink)
+
+    def apply_remote(self, spec: RemoteSpec) -> None:
+        self.overlay_entries.apply(spec)
+
+    def remove_remote(self, spec: RemoteSpec) -> None:
+        self.overlay_entries.remove(spec)
+
+    def remote_present(self, spec: RemoteSpec) -> bool:
+        return self.overlay_entries.present(spec)
 
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         return self.netlink.underlay(provider_address, adapter)

@@ -44,6 +44,8 @@ def endpoint_json(view: EndpointView, schema: int) -> dict[str, Any]:
 
 def where(view: EndpointView) -> str:
     endpoint = view.endpoint
+    if endpoint.remote:
+        return f"(remote: {endpoint.provider_address})"
     if endpoint.host_attached:
         return "(host)"
     if view.namespace is not None and endpoint.is_attached:
@@ -81,6 +83,8 @@ def create(
     namespace: Annotated[Optional[str], typer.Option("--namespace", help="Attach to this namespace now (created, or adopted from `ip netns`, if needed).", show_default=False)] = None,
     host: Annotated[bool, typer.Option("--host", help="Attach to the host itself now (Attach-HnsHostEndpoint).")] = False,
     if_not_exists: Annotated[bool, typer.Option("--if-not-exists", help="If an endpoint of this name exists and matches the options given, show it and succeed (exit 4 if it differs).")] = False,
+    remote: Annotated[bool, typer.Option("--remote", help="overlay: an endpoint on another host (New-HnsRemoteEndpoint); needs --ip, --mac and --provider-address. No interface is made here.")] = False,
+    provider_address: Annotated[Optional[str], typer.Option("--provider-address", help="--remote: the other host's underlay address.", show_default=False)] = None,
     port_mapping: Annotated[Optional[list[str]], typer.Option("--port-mapping", "-p", metavar="EXT:INT[/PROTO]", help="Add a port mapping policy (docker -p style, e.g. 8080:80/tcp); repeatable.", show_default=False)] = None,
     json_source: Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", help="An HNS endpoint document (V1 HNSEndpoint or V2 HostComputeEndpoint). Flags override its fields.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
@@ -96,12 +100,15 @@ def create(
       hnsctl endpoint create api --network demo --ip 10.200.0.50 --mac 00-15-5D-00-00-50 --dns 10.200.0.1
       hnsctl endpoint create hostep --network demo --host                # the host's own vNIC on the network
       hnsctl endpoint create --json endpoint.json
+      hnsctl endpoint create peer1 --network vx --remote --ip 10.244.2.7 --mac 02-11-0a-f4-02-07 --provider-address 198.51.100.12
     """
     use_output(output)
     request = EndpointRequest(name="")
     if json_source:
         request = hnsjson.endpoint_request_from_document(read_json_argument(json_source))
     changes: dict[str, Any] = {"namespace": namespace, "host": host}
+    if remote or provider_address:
+        changes.update(remote=remote, provider_address=provider_address)
     for key, value in (("name", name), ("network", network), ("ip", ip), ("mac", mac), ("dns_suffix", dns_suffix), ("ifname", ifname)):
         if value is not None:
             changes[key] = value
@@ -138,14 +145,20 @@ def create(
 @app.command("list")
 def list_endpoints(
     network: Annotated[Optional[str], typer.Option("--network", "-n", help="Only endpoints of this network (Get-HnsEndpoint -NetworkName).", show_default=False)] = None,
+    remote: Annotated[bool, typer.Option("--remote", help="Only remote endpoints (on other overlay hosts).")] = False,
+    local: Annotated[bool, typer.Option("--local", help="Only local endpoints.")] = False,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
 ) -> None:
     """List endpoints (Get-HnsEndpoint)."""
     use_output(output)
+    if remote and local:
+        raise InvalidInput("--remote and --local exclude each other: leave both out to list every endpoint")
     with context.services() as services:
         views = services.endpoint.list_endpoints(network)
+    if remote or local:
+        views = [v for v in views if v.endpoint.remote == remote]
     if quiet:
         print_lines([v.endpoint.id for v in views])
     elif output is OutputFormat.json:

@@ -20,14 +20,15 @@ app = typer.Typer(
 )
 
 complete_policy = completer(lambda services: [v.policy.id for v in services.policy.list_policies()])
-TYPES = ["portmapping", "outboundnat", "acl", "qos", "route"]
+TYPES = ["portmapping", "outboundnat", "acl", "qos", "route", "remotesubnetroute", "hostroute"]
 
 
 def complete_type(incomplete: str) -> list[str]:
     return [t for t in TYPES if t.startswith(incomplete.lower())]
 
 
-TYPES_HELP = "portmapping (V1: NAT), outboundnat, acl, qos, route (V2: SDNRoute). Case-insensitive."
+TYPES_HELP = ("portmapping (V1: NAT), outboundnat, acl, qos, route (V2: SDNRoute) on an endpoint; "
+              "remotesubnetroute, hostroute on an overlay network. Case-insensitive.")
 
 
 def policy_json(policy: Any, schema: int) -> dict[str, Any]:
@@ -42,20 +43,22 @@ def policy_request(kind: str, endpoint: str, *, protocol: Optional[str] = None, 
                    encap: bool = False, json_source: Optional[str] = None, action: Optional[str] = None,
                    direction: Optional[str] = None, local_addresses: Optional[list[str]] = None,
                    remote_addresses: Optional[list[str]] = None, local_ports: Optional[list[str]] = None,
-                   remote_ports: Optional[list[str]] = None, priority: Optional[int] = None) -> Any:
+                   remote_ports: Optional[list[str]] = None, priority: Optional[int] = None, network: Optional[str] = None,
+                   provider_address: Optional[str] = None, dr_mac: Optional[str] = None) -> Any:
     """Flags build the same request an HNS policy object does; given both, explicit flags win."""
     import dataclasses
 
     from hnsctl.models import hnsjson
     from hnsctl.models.policy import PolicyRequest
 
-    request = PolicyRequest(type=kind, endpoint=endpoint)
+    request = PolicyRequest(type=kind, endpoint=endpoint, network=network)
     if json_source:
         request = hnsjson.policy_request_from_document(read_json_argument(json_source), type_hint=kind, endpoint=endpoint)
     changes: dict[str, Any] = {}
     for key, value in (("protocol", protocol), ("internal_port", internal_port), ("external_port", external_port), ("vip", vip),
                        ("max_bandwidth", max_bandwidth), ("destination", destination), ("next_hop", next_hop),
-                       ("action", action), ("direction", direction), ("priority", priority)):
+                       ("action", action), ("direction", direction), ("priority", priority),
+                       ("provider_address", provider_address), ("dr_mac", dr_mac), ("network", network)):
         if value is not None:
             changes[key] = value
     if exceptions:
@@ -81,7 +84,10 @@ def parse_port_mapping(text: str) -> dict[str, Any]:
 @app.command("add")
 def add(
     kind: Annotated[str, typer.Argument(metavar="TYPE", help=TYPES_HELP, autocompletion=complete_type)],
-    endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="Endpoint ID, unique ID prefix, or name.", autocompletion=complete_endpoint)],
+    endpoint: Annotated[Optional[str], typer.Option("--endpoint", "-e", help="Endpoint ID, unique ID prefix, or name (endpoint policies).", autocompletion=complete_endpoint, show_default=False)] = None,
+    network: Annotated[Optional[str], typer.Option("--network", "-n", help="remotesubnetroute, hostroute: the overlay network.", show_default=False)] = None,
+    provider_address: Annotated[Optional[str], typer.Option("--provider-address", help="remotesubnetroute: the underlay address of the host the subnet lives on.", show_default=False)] = None,
+    dr_mac: Annotated[Optional[str], typer.Option("--dr-mac", help="remotesubnetroute: that host's distributed-router MAC (its `network show` DRMacAddress).", show_default=False)] = None,
     external_port: Annotated[Optional[int], typer.Option("--external-port", help="portmapping: the host's port.", show_default=False)] = None,
     internal_port: Annotated[Optional[int], typer.Option("--internal-port", help="portmapping: the endpoint's port.", show_default=False)] = None,
     protocol: Annotated[Optional[str], typer.Option("--protocol", help="portmapping: tcp or udp (or 6 / 17).", show_default="tcp")] = None,
@@ -114,9 +120,11 @@ def add(
       hnsctl policy add qos --endpoint web --max-bandwidth 1250000
       hnsctl policy add route --endpoint web --destination 10.96.0.0/12
       echo '{"Type": "NAT", "Protocol": "udp", "InternalPort": 53, "ExternalPort": 5353}' | hnsctl policy add nat -e web --json -
+      hnsctl policy add remotesubnetroute --network vx --destination 10.244.2.0/24 --provider-address 198.51.100.12 --dr-mac 02-11-5A-0C-77-10
+      hnsctl policy add hostroute --network vx
     """
     use_output(output)
-    request = policy_request(kind, endpoint, protocol=protocol, internal_port=internal_port, external_port=external_port, vip=vip,
+    request = policy_request(kind, endpoint or "", network=network, provider_address=provider_address, dr_mac=dr_mac, protocol=protocol, internal_port=internal_port, external_port=external_port, vip=vip,
                              exceptions=exception, max_bandwidth=max_bandwidth, destination=destination, next_hop=next_hop,
                              encap=encap, json_source=json_source, action=action, direction=direction,
                              local_addresses=local_address, remote_addresses=remote_address, local_ports=local_port,
@@ -131,7 +139,7 @@ def add(
     elif quiet:
         print_lines([policy.id])
     elif output is OutputFormat.json:
-        print_json(policy_json(policy, schema))
+        print_json({**policy_json(policy, schema), **({"NetworkId": policy.network_id} if policy.network_id else {})})
     else:
         from hnsctl.models.policy import summary
 
@@ -152,13 +160,12 @@ def list_policies(
     if quiet:
         print_lines([v.policy.id for v in views])
     elif output is OutputFormat.json:
-        print_json([{**policy_json(v.policy, schema), "EndpointId": v.policy.endpoint_id} for v in views])
+        print_json([_with_owner(policy_json(v.policy, schema), v.policy) for v in views])
     else:
         from hnsctl.models.policy import summary
 
         print_table(["ID", "ENDPOINT", "TYPE", "POLICY"],
-                    [[v.policy.id[:8], v.endpoint.name if v.endpoint else v.policy.endpoint_id[:8], v.policy.type.value, summary(v.policy)]
-                     for v in views])
+                    [[v.policy.id[:8], _owner(v), v.policy.type.value, summary(v.policy)] for v in views])
 
 
 @app.command("show")
@@ -173,7 +180,7 @@ def show(
     with context.services() as services:
         view = services.policy.get_policy(policy)
         kernel = services.policy.effective(policy) if effective else None
-    body = {**policy_json(view.policy, schema), "EndpointId": view.policy.endpoint_id}
+    body = _with_owner(policy_json(view.policy, schema), view.policy)
     if kernel is not None:
         body["Effective"] = kernel
     if output is OutputFormat.json:
@@ -181,7 +188,7 @@ def show(
         return
     from hnsctl.models.policy import summary
 
-    pairs = [("ID", view.policy.id), ("Type", view.policy.type.value), ("Endpoint", view.endpoint.name if view.endpoint else view.policy.endpoint_id),
+    pairs = [("ID", view.policy.id), ("Type", view.policy.type.value), ("Endpoint" if not view.policy.network_id else "Network", _owner(view)),
              ("Policy", summary(view.policy)), ("Created", view.policy.created_at or "-")]
     if kernel is not None:
         pairs.append(("In the kernel", ("yes" if kernel.get("Present") else "no") + (f" ({kernel['Kernel']})" if kernel.get("Kernel") else "")
@@ -201,6 +208,17 @@ def remove(
     use_output(output)
     delete_each("policy", policies, lambda services, ref: _removed(services.policy.remove_policy(ref)),
                 if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)
+
+
+def _with_owner(body: dict[str, Any], policy: Any) -> dict[str, Any]:
+    """hnsctl additions: which endpoint (or, for network policies, which network) the policy belongs to."""
+    return {**body, "EndpointId": policy.endpoint_id, **({"NetworkId": policy.network_id} if policy.network_id else {})}
+
+
+def _owner(view: Any) -> str:
+    if view.policy.network_id:
+        return f"network {view.policy.network_id[:8]}"
+    return view.endpoint.name if view.endpoint else view.policy.endpoint_id[:8]
 
 
 def _removed(policy: Any) -> Any:

@@ -137,6 +137,8 @@ def endpoint_to_record(endpoint: Endpoint) -> dict[str, Any]:
         record["gateway"] = str(endpoint.gateway)
     if endpoint.namespace_id is not None:
         record["namespace_id"] = endpoint.namespace_id
+    if endpoint.provider_address:
+        record["provider_address"] = endpoint.provider_address
     return record
 
 
@@ -160,6 +162,7 @@ def endpoint_from_record(record: dict[str, Any]) -> Endpoint:
             namespace_id=record.get("namespace_id") or None,
             host_attached=bool(record.get("host_attached", False)),
             created_at=str(record.get("created_at", "")),
+            provider_address=str(record.get("provider_address", "")),
         )
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise CodecError(f"invalid endpoint record: {exc}") from exc
@@ -220,7 +223,7 @@ def intent_from_record(record: dict[str, Any]) -> Intent:
 
 
 def policy_to_record(policy: Policy) -> dict[str, Any]:
-    from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos
+    from hnsctl.models.policy import Acl, HostRoute, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
 
     settings: dict[str, Any]
     s = policy.settings
@@ -245,11 +248,16 @@ def policy_to_record(policy: Policy) -> dict[str, Any]:
             "remote_ports": [list(r) for r in s.remote_ports],
             "priority": s.priority,
         }
+    elif isinstance(s, RemoteSubnetRoute):
+        settings = {"destination": str(s.destination), "provider_address": str(s.provider_address), "dr_mac": s.dr_mac}
+    elif isinstance(s, HostRoute):
+        settings = {}
     else:
         settings = {"destination": str(s.destination), "encap": s.encap}
         if s.next_hop is not None:
             settings["next_hop"] = str(s.next_hop)
     return {
+        **({"network_id": policy.network_id} if policy.network_id else {}),
         "schema_version": SCHEMA_VERSION,
         "id": policy.id,
         "endpoint_id": policy.endpoint_id,
@@ -261,7 +269,7 @@ def policy_to_record(policy: Policy) -> dict[str, Any]:
 
 
 def policy_from_record(record: dict[str, Any]) -> Policy:
-    from hnsctl.models.policy import Acl, OutboundNat, Policy, PolicyType, PortMapping, Qos, Route
+    from hnsctl.models.policy import Acl, HostRoute, OutboundNat, Policy, PolicyType, PortMapping, Qos, RemoteSubnetRoute, Route
     from hnsctl.models.policy import Settings as PolicySettings
 
     check_schema_version(record)
@@ -302,11 +310,21 @@ def policy_from_record(record: dict[str, Any]) -> Policy:
                 next_hop=ipaddress.ip_address(raw["next_hop"]) if raw.get("next_hop") else None,
                 encap=bool(raw.get("encap", False)),
             )
+        elif kind is PolicyType.REMOTE_SUBNET_ROUTE:
+            settings = RemoteSubnetRoute(
+                destination=ipaddress.ip_network(_str(raw, "destination")),
+                provider_address=ipaddress.ip_address(_str(raw, "provider_address")),
+                dr_mac=_str(raw, "dr_mac"),
+            )
+        elif kind is PolicyType.HOST_ROUTE:
+            settings = HostRoute()
         else:
             raise CodecError(f"policy type {kind.value} cannot be stored by this version")
+        network_id = str(record.get("network_id", ""))
         return Policy(
+            network_id=network_id,
             id=_str(record, "id"),
-            endpoint_id=_str(record, "endpoint_id"),
+            endpoint_id=str(record.get("endpoint_id", "")) if network_id else _str(record, "endpoint_id"),
             type=kind,
             settings=settings,
             created_at=str(record.get("created_at", "")),

@@ -52,6 +52,11 @@ class Endpoint:
     namespace_id: str | None = None
     host_attached: bool = False
     created_at: str = ""
+    provider_address: str = ""  # set: a remote endpoint (on another overlay host), with no interface here
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.provider_address)
 
     @property
     def short(self) -> str:
@@ -93,6 +98,8 @@ class EndpointRequest:
     id: str | None = None
     prefix_len: int | None = None
     gateway: str | None = None
+    remote: bool = False
+    provider_address: str | None = None
 
 
 def parse_mac(text: str, *, field: str = "--mac") -> str:

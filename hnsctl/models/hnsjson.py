@@ -287,8 +287,8 @@ def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespac
         "DNSSuffix": endpoint.dns_suffix,
         "State": int(endpoint.state),
         "Namespace": {"ID": namespace.id, "Name": namespace.name} if namespace else None,
-        "IsRemoteEndpoint": False,
-        "Policies": [policy_to_v1(p) for p in policies],
+        "IsRemoteEndpoint": endpoint.remote,
+        "Policies": [policy_to_v1(p) for p in policies] + ([{"Type": "PA", "PA": endpoint.provider_address}] if endpoint.remote else []),
         "InterfaceName": endpoint.host_ifname if endpoint.host_attached else endpoint.ifname,
         "HostInterfaceName": endpoint.host_side,
         "HostAttached": endpoint.host_attached,
@@ -314,8 +314,9 @@ def endpoint_to_v2(endpoint: Endpoint, *, network_name: str, namespace: Namespac
         "Routes": routes,
         "Dns": dns,
         "MacAddress": endpoint.mac,
-        "Flags": 0,
-        "Policies": [policy_to_v2(p) for p in policies],
+        "Flags": 1 if endpoint.remote else 0,  # EndpointFlags 1: RemoteEndpoint
+        "Policies": [policy_to_v2(p) for p in policies]
+        + ([{"Type": "ProviderAddress", "Settings": {"ProviderAddress": endpoint.provider_address}}] if endpoint.remote else []),
         "State": int(endpoint.state),
         "SchemaVersion": dict(V2_SCHEMA),
         "InterfaceName": endpoint.host_ifname if endpoint.host_attached else endpoint.ifname,
@@ -437,7 +438,7 @@ def _acl_fields(s: Any) -> dict[str, Any]:
 
 
 def policy_to_v1(policy: Policy) -> dict[str, Any]:
-    from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos
+    from hnsctl.models.policy import Acl, HostRoute, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
 
     s = policy.settings
     body: dict[str, Any] = {"ID": policy.id, "Type": policy.type.v1_name}
@@ -449,13 +450,24 @@ def policy_to_v1(policy: Policy) -> dict[str, Any]:
         body.update(ExceptionList=[str(e) for e in s.exceptions], VIP=str(s.vip) if s.vip else "")
     elif isinstance(s, Qos):
         body.update(MaximumOutgoingBandwidthInBytes=s.max_bandwidth)
+    elif isinstance(s, (RemoteSubnetRoute, HostRoute)):
+        body.update(_network_policy_settings(s))
     else:
         body.update(DestinationPrefix=str(s.destination), NextHop=str(s.next_hop) if s.next_hop else "", NeedEncap=s.encap)
     return body
 
 
+def _network_policy_settings(s: Any) -> dict[str, Any]:
+    from hnsctl.models.policy import HostRoute
+
+    if isinstance(s, HostRoute):
+        return {}
+    return {"DestinationPrefix": str(s.destination), "ProviderAddress": str(s.provider_address),
+            "DistributedRouterMacAddress": s.dr_mac}
+
+
 def policy_to_v2(policy: Policy) -> dict[str, Any]:
-    from hnsctl.models.policy import PROTOCOL_NUMBERS, Acl, OutboundNat, PortMapping, Qos
+    from hnsctl.models.policy import PROTOCOL_NUMBERS, Acl, HostRoute, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
 
     s = policy.settings
     settings: dict[str, Any]
@@ -468,6 +480,8 @@ def policy_to_v2(policy: Policy) -> dict[str, Any]:
         settings = {"VirtualIP": str(s.vip) if s.vip else "", "Exceptions": [str(e) for e in s.exceptions]}
     elif isinstance(s, Qos):
         settings = {"MaximumOutgoingBandwidthInBytes": s.max_bandwidth}
+    elif isinstance(s, (RemoteSubnetRoute, HostRoute)):
+        settings = _network_policy_settings(s)
     else:
         settings = {"DestinationPrefix": str(s.destination), "NextHop": str(s.next_hop) if s.next_hop else "", "NeedEncap": s.encap}
     return {"ID": policy.id, "Type": policy.type.v2_name, "Settings": settings}

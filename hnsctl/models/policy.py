@@ -23,6 +23,13 @@ class PolicyType(str, Enum):
     ACL = "acl"
     QOS = "qos"
     ROUTE = "route"
+    REMOTE_SUBNET_ROUTE = "remotesubnetroute"
+    HOST_ROUTE = "hostroute"
+
+    @property
+    def on_network(self) -> bool:
+        """Network policies (overlay): attached to a network, not to an endpoint."""
+        return self in (PolicyType.REMOTE_SUBNET_ROUTE, PolicyType.HOST_ROUTE)
 
     @property
     def v1_name(self) -> str:
@@ -49,6 +56,8 @@ _V1_NAMES = {
     PolicyType.ACL: "ACL",
     PolicyType.QOS: "QOS",
     PolicyType.ROUTE: "ROUTE",
+    PolicyType.REMOTE_SUBNET_ROUTE: "RemoteSubnetRoute",
+    PolicyType.HOST_ROUTE: "HostRoute",
 }
 _V2_NAMES = {
     PolicyType.PORT_MAPPING: "PortMapping",
@@ -56,6 +65,8 @@ _V2_NAMES = {
     PolicyType.ACL: "ACL",
     PolicyType.QOS: "QOS",
     PolicyType.ROUTE: "SDNRoute",
+    PolicyType.REMOTE_SUBNET_ROUTE: "RemoteSubnetRoute",
+    PolicyType.HOST_ROUTE: "HostRoute",
 }
 _ALIASES = {
     "portmapping": PolicyType.PORT_MAPPING, "nat": PolicyType.PORT_MAPPING, "port-mapping": PolicyType.PORT_MAPPING,
@@ -63,6 +74,8 @@ _ALIASES = {
     "acl": PolicyType.ACL,
     "qos": PolicyType.QOS,
     "route": PolicyType.ROUTE, "sdnroute": PolicyType.ROUTE,
+    "remotesubnetroute": PolicyType.REMOTE_SUBNET_ROUTE, "remote-subnet-route": PolicyType.REMOTE_SUBNET_ROUTE,
+    "hostroute": PolicyType.HOST_ROUTE, "host-route": PolicyType.HOST_ROUTE,
 }
 
 
@@ -111,7 +124,21 @@ class Route:
     encap: bool = False
 
 
-Settings = PortMapping | OutboundNat | Acl | Qos | Route
+@dataclass(frozen=True)
+class RemoteSubnetRoute:
+    """`destination` lives behind the overlay host at `provider_address`, whose router MAC is `dr_mac`."""
+
+    destination: IPNetwork
+    provider_address: IPAddress
+    dr_mac: str  # HNS form 02-11-0A-F4-02-01
+
+
+@dataclass(frozen=True)
+class HostRoute:
+    """HNS HostRoute: lets the host reach the overlay's local endpoints (always true here; recorded)."""
+
+
+Settings = PortMapping | OutboundNat | Acl | Qos | Route | RemoteSubnetRoute | HostRoute
 
 
 @dataclass(frozen=True)
@@ -122,6 +149,7 @@ class Policy:
     settings: Settings
     created_at: str = ""
     sequence: int = field(default=0)  # creation order: ties in priority go to the older policy
+    network_id: str = ""  # set (and endpoint_id empty) for network policies
 
 
 def parse_port(value: object, *, field: str) -> int:
@@ -189,6 +217,9 @@ class PolicyRequest:
     destination: str | None = None
     next_hop: str | None = None
     encap: bool = False
+    network: str | None = None
+    provider_address: str | None = None
+    dr_mac: str | None = None
 
 
 def validate_settings(request: PolicyRequest) -> tuple[PolicyType, Settings]:
@@ -224,6 +255,20 @@ def validate_settings(request: PolicyRequest) -> tuple[PolicyType, Settings]:
             raise InvalidInput("a route needs --destination CIDR", hns_name="HCN_E_INVALID_POLICY")
         next_hop = parse_host_address(request.next_hop, field="--next-hop") if request.next_hop else None
         return kind, Route(parse_prefix(request.destination, field="--destination"), next_hop, bool(request.encap))
+    if kind is PolicyType.REMOTE_SUBNET_ROUTE:
+        missing = [flag for flag, value in (("--destination", request.destination), ("--provider-address", request.provider_address),
+                                             ("--dr-mac", request.dr_mac)) if not value]
+        if missing:
+            raise InvalidInput(f"a remote subnet route needs {', '.join(missing)}", hns_name="HCN_E_INVALID_POLICY")
+        from hnsctl.models.endpoint import parse_mac
+
+        destination = parse_prefix(request.destination, field="--destination")  # type: ignore[arg-type]
+        provider = parse_host_address(request.provider_address, field="--provider-address")  # type: ignore[arg-type]
+        if destination.version != 4 or provider.version != 4:
+            raise InvalidInput("a remote subnet route is IPv4: --destination and --provider-address", hns_name="HCN_E_INVALID_POLICY")
+        return kind, RemoteSubnetRoute(destination, provider, parse_mac(request.dr_mac, field="--dr-mac"))  # type: ignore[arg-type]
+    if kind is PolicyType.HOST_ROUTE:
+        return kind, HostRoute()
     raise InvalidInput(f"policy type {kind.value!r} is not supported yet", hns_name="HCN_E_INVALID_POLICY_TYPE")
 
 
@@ -312,4 +357,8 @@ def summary(policy: Policy) -> str:
         return "; ".join(parts)
     if isinstance(s, Qos):
         return f"egress max {s.max_bandwidth} bytes/s"
+    if isinstance(s, RemoteSubnetRoute):
+        return f"{s.destination} behind {s.provider_address} (router MAC {s.dr_mac})"
+    if isinstance(s, HostRoute):
+        return "host reaches local endpoints"
     return f"{s.destination} via {s.next_hop or 'gateway'}" + (" (encap)" if s.encap else "")

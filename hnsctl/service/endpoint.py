@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, replace
 
-from hnsctl.backend.base import Backend, InterfaceConfig, InterfaceCounters, PortSpec
+from hnsctl.backend.base import Backend, InterfaceConfig, InterfaceCounters, PortSpec, RemoteSpec
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import (
@@ -61,6 +61,19 @@ def validate_endpoint_request(request: EndpointRequest) -> ValidatedEndpoint:
     ifname = validate_ifname(request.ifname) if request.ifname else DEFAULT_IFNAME
     if request.namespace and request.host:
         raise InvalidInput("--namespace and --host exclude each other: an endpoint lives in one place")
+    if request.remote or request.provider_address:
+        if not request.remote:
+            raise InvalidInput("--provider-address is for remote endpoints: add --remote")
+        missing = [flag for flag, value in (("--ip", ip), ("--mac", mac), ("--provider-address", request.provider_address)) if not value]
+        if missing:
+            raise InvalidInput(f"a remote endpoint needs {', '.join(missing)}: its address, MAC and the other host's provider address",
+                               hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
+        if request.namespace or request.host:
+            raise InvalidInput("a remote endpoint lives on another host: --namespace and --host do not apply",
+                               hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
+        if ip is not None and ip.version != 4:
+            raise InvalidInput(f"invalid --ip {ip}: remote endpoints are IPv4 (the overlay's underlay is IPv4)")
+        parse_address(request.provider_address, field="--provider-address")
     endpoint_id = None
     if request.id:
         endpoint_id = ids.normalize_id(request.id)
@@ -82,6 +95,14 @@ def resolve_endpoint(reference: str, endpoints: list[Endpoint]) -> Endpoint:
         reference, endpoints, kind="endpoint", key_id=lambda e: e.id, key_name=lambda e: e.name,
         hns_name="HCN_E_ENDPOINT_NOT_FOUND",
     )
+
+
+def remote_spec(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec:
+    """The overlay entries of a remote endpoint; a /32 route only when it is outside the network's subnets."""
+    inside = any(endpoint.ip in s.prefix for s in network.subnets)
+    shared = any(o.id != endpoint.id and o.remote and o.mac == endpoint.mac for o in others or [])
+    return RemoteSpec(bridge=network.bridge_name, vxlan=network.vxlan_name, neighbour=str(endpoint.ip), mac=kernel_mac(endpoint.mac),
+                      provider_address=endpoint.provider_address, route=None if inside else f"{endpoint.ip}/32", shared_mac=shared)
 
 
 def port_spec(endpoint: Endpoint, network: Network) -> PortSpec:
@@ -134,7 +155,12 @@ def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]
             remove_endpoint_policies(store, backend, endpoint)
             drop_backend(store, backend, endpoint.id)
             fault_point("endpoint-delete:policies")
-            backend.delete_port(endpoint.host_side, endpoint.id)
+            if endpoint.remote:
+                network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
+                if network is not None:
+                    backend.remove_remote(remote_spec(endpoint, network, store.load_endpoints()))
+            else:
+                backend.delete_port(endpoint.host_side, endpoint.id)
             fault_point("endpoint-delete:port")
             store.remove_endpoint(endpoint.id)
             fault_point("endpoint-delete:state")
@@ -235,6 +261,8 @@ class EndpointService:
                     return other
                 raise Conflict(f"endpoint {wanted.name!r} already exists (ID {other.id})", hns_name="HCN_E_PORT_ALREADY_EXISTS")
             network = self._network_locked(request.network)
+            if request.remote:
+                return self._create_remote(wanted, request, network, endpoints)
             subnet = self._subnet_for(network, wanted.ip, request)
             _check_document_addressing(request, subnet)
             same_network = [e for e in endpoints if e.network_id == network.id]
@@ -265,6 +293,45 @@ class EndpointService:
                 revert.success()
         return endpoint
 
+    def _create_remote(self, wanted: ValidatedEndpoint, request: EndpointRequest, network: Network, endpoints: list[Endpoint]) -> Endpoint:
+        """New-HnsRemoteEndpoint: a record and overlay entries, no interface (lock held)."""
+        from hnsctl.models.network import NetworkType
+
+        if network.type is not NetworkType.OVERLAY or network.overlay is None:
+            raise InvalidInput(f"remote endpoints belong on overlay networks; {network.name!r} is {network.type.value}",
+                               hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
+        assert wanted.ip is not None and wanted.mac is not None and request.provider_address
+        provider = str(parse_address(request.provider_address, field="--provider-address"))
+        if provider == network.overlay.provider_address:
+            raise InvalidInput(f"invalid --provider-address {provider}: that is this host's own provider address",
+                               hint="a remote endpoint lives on another host; create a local endpoint instead")
+        for other in endpoints:
+            if other.network_id == network.id and other.ip == wanted.ip:
+                raise Conflict(f"address {wanted.ip} is already used by endpoint {other.name!r} on network {network.name!r}",
+                               hns_name="HCN_E_ADDR_INVALID_OR_RESERVED")
+            if other.network_id == network.id and other.mac == wanted.mac and not (other.remote and other.provider_address == provider):
+                raise Conflict(f"MAC {wanted.mac} is already used by endpoint {other.name!r}", hns_name="HCN_E_INVALID_ENDPOINT")
+        subnet = next((s for s in network.subnets if wanted.ip in s.prefix), None)
+        endpoint = Endpoint(
+            id=self._new_id(wanted.id, endpoints),
+            name=wanted.name,
+            network_id=network.id,
+            ip=wanted.ip,
+            prefix_len=subnet.prefix.prefixlen if subnet else 32,
+            mac=wanted.mac,
+            created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            provider_address=provider,
+        )
+        spec = remote_spec(endpoint, network, endpoints)
+        with Reverter() as revert:
+            self.backend.apply_remote(spec)
+            revert.add(f"remove the overlay entries of {endpoint.ip}", lambda: self.backend.remove_remote(spec))
+            fault_point("endpoint-create:port")
+            self.store.save_endpoint(endpoint)
+            fault_point("endpoint-create:saved")
+            revert.success()
+        return endpoint
+
     def attach(self, reference: str, *, namespace: str | None = None, host: bool = False, ifname: str | None = None) -> Endpoint:
         if bool(namespace) == bool(host):
             raise InvalidInput("attach needs exactly one of --namespace NAME or --host")
@@ -273,6 +340,9 @@ class EndpointService:
         with self.store.lock():
             endpoints = self.store.load_endpoints()
             endpoint = resolve_endpoint(reference, endpoints)
+            if endpoint.remote:
+                raise InvalidInput(f"endpoint {endpoint.name!r} is remote (it lives on host {endpoint.provider_address}): it cannot be attached here",
+                                   hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
             if new_ifname and not endpoint.is_attached:
                 endpoint = replace(endpoint, ifname=new_ifname)
             if endpoint.is_attached:

@@ -247,6 +247,9 @@ class NetworkService:
                     self.backend.delete_link(plan.vxlan.name, network.id)
                 self.backend.delete_link(plan.bridge.name, network.id)
                 fault_point("network-delete:bridge")
+                for policy in self.store.load_policies():  # network policies: their entries went with the bridge
+                    if policy.network_id == network.id:
+                        self.store.remove_policy(policy.id)
                 self.store.remove_network(network.id)
                 fault_point("network-delete:state")
         return network

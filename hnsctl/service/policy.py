@@ -10,12 +10,23 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hnsctl.backend.base import EndpointAclSpec, OutboundNatSpec, PortMapSpec
+from hnsctl.backend.base import EndpointAclSpec, OutboundNatSpec, PortMapSpec, RemoteSpec
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import Endpoint
 from hnsctl.models.network import Network, NetworkType
-from hnsctl.models.policy import Acl, OutboundNat, Policy, PolicyRequest, PolicyType, PortMapping, Qos, Route, validate_settings
+from hnsctl.models.policy import (
+    Acl,
+    OutboundNat,
+    Policy,
+    PolicyRequest,
+    PolicyType,
+    PortMapping,
+    Qos,
+    RemoteSubnetRoute,
+    Route,
+    validate_settings,
+)
 from hnsctl.service import checks
 from hnsctl.service.faults import fault_point
 from hnsctl.service.intents import deleting
@@ -60,6 +71,17 @@ def route_entry(policy: Policy, endpoint: Endpoint) -> tuple[str, str | None]:
     assert isinstance(s, Route)
     next_hop = s.next_hop or endpoint.gateway
     return str(s.destination), str(next_hop) if next_hop else None
+
+
+def remote_subnet_spec(policy: Policy, network: Network, policies: list[Policy], endpoints: list[Endpoint]) -> RemoteSpec:
+    """The remote subnet as a route via its network address (onlink), which resolves to the other host's router MAC."""
+    s = policy.settings
+    assert isinstance(s, RemoteSubnetRoute)
+    via = str(s.destination.network_address)
+    shared = any(p.id != policy.id and p.network_id == network.id and isinstance(p.settings, RemoteSubnetRoute) and p.settings.dr_mac == s.dr_mac
+                 for p in policies) or any(e.remote and e.network_id == network.id and e.mac == s.dr_mac for e in endpoints)
+    return RemoteSpec(bridge=network.bridge_name, vxlan=network.vxlan_name, neighbour=via, mac=s.dr_mac.replace("-", ":").lower(),
+                      provider_address=str(s.provider_address), route=str(s.destination), via=via, shared_mac=shared)
 
 
 def attached_interface(endpoint: Endpoint, namespace: Namespace | None) -> tuple[str | None, str] | None:
@@ -165,6 +187,15 @@ class PolicyService:
         view = self.get_policy(reference)
         policy, endpoint = view.policy, view.endpoint
         result: dict[str, Any] = {"ID": policy.id, "Type": policy.type.v1_name}
+        if policy.network_id:
+            network = next((n for n in self.store.load_networks() if n.id == policy.network_id), None)
+            if network is None:
+                return {**result, "Present": False, "Detail": "its network is not recorded"}
+            if not isinstance(policy.settings, RemoteSubnetRoute):
+                return {**result, "Present": True, "Detail": "nothing to hold in the kernel: the bridge address reaches local endpoints"}
+            spec = remote_subnet_spec(policy, network, self.store.load_policies(), self.store.load_endpoints())
+            return {**result, "Present": self.backend.remote_present(spec),
+                    "Kernel": f"{spec.route} via {spec.via} onlink dev {spec.bridge}; {spec.mac} at {spec.provider_address}"}
         if endpoint is None:
             return {**result, "Present": False, "Detail": "its endpoint is not recorded"}
         s = policy.settings
@@ -189,6 +220,12 @@ class PolicyService:
 
     def add_policy(self, request: PolicyRequest) -> Policy:
         kind, settings = validate_settings(request)
+        if kind.on_network:
+            if not request.network:
+                raise InvalidInput(f"a {kind.value} policy belongs to a network: give --network (not --endpoint)")
+            return self._add_network_policy(request.network, kind, settings)
+        if not request.endpoint:
+            raise InvalidInput(f"a {kind.value} policy belongs to an endpoint: give --endpoint")
         self.backend.require_privileges()
         with self.store.lock():
             endpoints = self.store.load_endpoints()
@@ -227,11 +264,54 @@ class PolicyService:
             policy = resolve_policy(reference, self.store.load_policies(), only)
             endpoint = next((e for e in self.store.load_endpoints() if e.id == policy.endpoint_id), None)
             with deleting(self.store, "policy", policy.id):
-                if endpoint is not None:
+                if policy.network_id:
+                    network = next((n for n in self.store.load_networks() if n.id == policy.network_id), None)
+                    if network is not None and isinstance(policy.settings, RemoteSubnetRoute):
+                        self.backend.remove_remote(remote_subnet_spec(policy, network, self.store.load_policies(), self.store.load_endpoints()))
+                elif endpoint is not None:
                     namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
                     self._unapply(policy, endpoint, namespace)
                 fault_point("policy-delete:kernel")
                 self.store.remove_policy(policy.id)
+        return policy
+
+    def _add_network_policy(self, reference: str, kind: PolicyType, settings: Any) -> Policy:
+        """RemoteSubnetRoute / HostRoute on an overlay network (New-HnsRemoteSubnetRoutePolicy, New-HnsHostRoutePolicy)."""
+        from hnsctl.service.network import NetworkService
+
+        self.backend.require_privileges()
+        with self.store.lock():
+            network = NetworkService.resolve(reference, self.store.load_networks())
+            if network.overlay is None:
+                raise InvalidInput(f"{kind.value} on network {network.name!r}: it is {network.type.value}; these policies are for overlay networks",
+                                   hns_name="HCN_E_INVALID_POLICY")
+            policies = self.store.load_policies()
+            mine = [p for p in policies if p.network_id == network.id]
+            if isinstance(settings, RemoteSubnetRoute):
+                for subnet in network.subnets:
+                    if settings.destination.overlaps(subnet.prefix):  # type: ignore[arg-type]
+                        raise InvalidInput(f"invalid --destination {settings.destination}: it overlaps this host's own subnet {subnet.prefix}")
+                if str(settings.provider_address) == network.overlay.provider_address:
+                    raise InvalidInput(f"invalid --provider-address {settings.provider_address}: that is this host's own provider address")
+                for other in mine:
+                    if isinstance(other.settings, RemoteSubnetRoute) and other.settings.destination.overlaps(settings.destination):  # type: ignore[arg-type]
+                        raise Conflict(f"remote subnet {settings.destination} overlaps {other.settings.destination} (policy {other.id}) on network {network.name!r}",
+                                       hint="remove that policy first", hns_name="HCN_E_POLICY_ALREADY_EXISTS")
+            elif any(p.type is kind for p in mine):
+                raise Conflict(f"network {network.name!r} already has a {kind.value} policy", hns_name="HCN_E_POLICY_ALREADY_EXISTS")
+            policy = Policy(
+                id=ids.new_id(), endpoint_id="", network_id=network.id, type=kind, settings=settings,
+                created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                sequence=max((p.sequence for p in policies), default=0) + 1,
+            )
+            with Reverter() as revert:
+                if isinstance(settings, RemoteSubnetRoute):
+                    spec = remote_subnet_spec(policy, network, policies, self.store.load_endpoints())
+                    self.backend.apply_remote(spec)
+                    revert.add("remove the remote subnet's overlay entries", lambda: self.backend.remove_remote(spec))
+                fault_point("policy-add:kernel")
+                self.store.save_policy(policy)
+                revert.success()
         return policy
 
     # -- helpers
@@ -246,6 +326,9 @@ class PolicyService:
                policies: list[Policy], endpoints: list[Endpoint], index: _MappingIndex) -> None:
         names = {e.id: e.name for e in endpoints}
         mine = [p for p in policies if p.endpoint_id == endpoint.id] if not isinstance(settings, PortMapping) else []
+        if endpoint.remote:
+            raise InvalidInput(f"{kind.value} on endpoint {endpoint.name!r}: it is a remote endpoint; add its policies on its own host",
+                               hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
         if kind is PolicyType.ACL and endpoint.ip.version != 4:
             raise InvalidInput(f"acl on endpoint {endpoint.name!r}: IPv6 endpoints are not supported yet")
         if kind in (PolicyType.PORT_MAPPING, PolicyType.OUTBOUND_NAT):

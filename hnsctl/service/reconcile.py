@@ -13,11 +13,19 @@ from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import PortMapSpec
 from hnsctl.models.network import NetworkType
-from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos
-from hnsctl.service.endpoint import interface_config, port_spec
+from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
+from hnsctl.service.endpoint import interface_config, port_spec, remote_spec
 from hnsctl.service.namespace import resolv_conf_for
 from hnsctl.service.plan import plan_network
-from hnsctl.service.policy import acl_spec, apply_interface_policies, attached_interface, outbound_spec, port_map_spec, route_entry
+from hnsctl.service.policy import (
+    acl_spec,
+    apply_interface_policies,
+    attached_interface,
+    outbound_spec,
+    port_map_spec,
+    remote_subnet_spec,
+    route_entry,
+)
 
 if TYPE_CHECKING:
     from hnsctl.backend.base import Backend, OwnedLink
@@ -73,7 +81,7 @@ class ReconcileService:
                     continue
                 endpoints = [e for e in self.store.load_endpoints() if e.network_id == network.id]
                 for policy in self.store.load_policies():
-                    if policy.endpoint_id in {e.id for e in endpoints}:
+                    if policy.endpoint_id in {e.id for e in endpoints} or policy.network_id == network.id:
                         self.store.remove_policy(policy.id)
                 for endpoint in endpoints:
                     self.store.remove_endpoint(endpoint.id)
@@ -92,6 +100,9 @@ class ReconcileService:
                 continue
             kind, object_id = intent.object_kind, intent.object_id
             if kind == "network":
+                for policy in self.store.load_policies():
+                    if policy.network_id == object_id:
+                        self.store.remove_policy(policy.id)
                 if any(n.id == object_id for n in self.store.load_networks()):
                     self.store.remove_network(object_id)
             elif kind == "endpoint":
@@ -186,11 +197,21 @@ class _Run:
                            f"bridge {plan.bridge.name} lost its address or is down", "restore address and state")
                 if self.repair:
                     self.backend.repair_bridge(plan.bridge)
+            if plan.vxlan is not None:
+                vxlan = self.links.get(plan.vxlan.name)
+                if vxlan is None or not vxlan.up:
+                    self.found("network", network.name, network.id, f"VXLAN device {plan.vxlan.name} is missing or down",
+                               "recreate it" if vxlan is None else "bring it back up")
+                    if self.repair:
+                        if vxlan is None:
+                            self.backend.create_vxlan(plan.vxlan)
+                        else:
+                            self.backend.repair_vxlan(plan.vxlan)
             if plan.firewall is not None and network.id not in self.firewall_owners:
                 self.found("network", network.name, network.id, "nftables rules are missing", "re-apply the rules")
                 if self.repair:
                     self.backend.apply_network_firewall(plan.firewall)
-            if self.repair and network.type is NetworkType.NAT:
+            if self.repair and network.type in (NetworkType.NAT, NetworkType.OVERLAY):
                 for version in sorted(plan.forwarding):
                     self.backend.enable_forwarding(version)
 
@@ -202,6 +223,13 @@ class _Run:
             if network is None:
                 self.found("endpoint", endpoint.name, endpoint.id, f"its network {endpoint.network_id} is not recorded",
                            f"nothing (delete it: hnsctl endpoint delete {endpoint.name})")
+                continue
+            if endpoint.remote:
+                spec = remote_spec(endpoint, network, self.endpoint_list)
+                if not self.backend.remote_present(spec):
+                    self.found("endpoint", endpoint.name, endpoint.id, "overlay FDB/neighbour/route entries are missing", "re-add them")
+                    if self.repair:
+                        self.backend.apply_remote(spec)
                 continue
             namespace = namespaces.get(endpoint.namespace_id) if endpoint.namespace_id else None
             port_missing = endpoint.host_side not in self.links
@@ -248,6 +276,9 @@ class _Run:
         mapped = self.backend.port_mappings()
         acl_repaired: set[str] = set()
         for policy in self.policy_list:
+            if policy.network_id:
+                self._network_policy(policy, networks.get(policy.network_id))
+                continue
             endpoint = endpoints.get(policy.endpoint_id)
             if endpoint is None:
                 self.found("policy", policy.id[:8], policy.id, "its endpoint is not recorded", f"nothing (remove it: hnsctl policy remove {policy.id})")
@@ -292,6 +323,20 @@ class _Run:
             self.found("orphan", f"{protocol}/{port}", vip or "*", "port mapping with no policy behind it", "remove it")
             if self.repair:
                 self.backend.remove_port_mapping(PortMapSpec(protocol, port, vip, "0.0.0.0", 0))
+
+    def _network_policy(self, policy: Policy, network: Network | None) -> None:
+        if network is None:
+            self.found("policy", policy.id[:8], policy.id, "its network is not recorded", "drop the record")
+            if self.repair:
+                self.store.remove_policy(policy.id)
+            return
+        if isinstance(policy.settings, RemoteSubnetRoute):
+            spec = remote_subnet_spec(policy, network, self.policy_list, self.endpoint_list)
+            if not self.backend.remote_present(spec):
+                self.found("policy", f"{network.name} {policy.settings.destination}", policy.id,
+                           "remote subnet route or its overlay entries are missing", "re-add them")
+                if self.repair:
+                    self.backend.apply_remote(spec)
 
     def loadbalancers(self) -> None:
         """Backends whose endpoint is gone leave the record; a kernel that differs from the record is rewritten."""
