@@ -209,6 +209,21 @@ class Backend(Protocol):
     def remote_present(self, spec: RemoteSpec) -> bool:
         """Every entry of `spec` is in the kernel."""
 
+    def check_adapter_free(self, adapter: str) -> None:
+        """InvalidInput when the adapter does not exist, Conflict when a bridge already has it."""
+
+    def adapter_state(self, adapter: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The adapter's global addresses and the routes through it, as recordable text (read only)."""
+
+    def give_back_adapter(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
+        """Release the adapter and restore exactly those addresses and routes on it (idempotent)."""
+
+    def move_to_bridge(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
+        """Enslave the adapter and move those addresses and routes from it to the bridge (idempotent)."""
+
+    def adapter_held(self, bridge: str, adapter: str) -> bool:
+        """The adapter is a port of the bridge."""
+
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         """(interface, IPv4 address, MTU) of the underlay: the interface holding `provider_address`, or
         `adapter`'s first address, or the default route's interface. InvalidInput when there is none."""

@@ -87,6 +87,28 @@ class DryRunBackend:
     def remote_present(self, spec: RemoteSpec) -> bool:
         return True
 
+    def check_adapter_free(self, adapter: str) -> None:
+        if self._reader is not None:
+            from hnsctl.backend.uplink import Uplinks
+
+            Uplinks(self._reader).check_free(adapter)
+
+    def adapter_state(self, adapter: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self._reader is None:
+            return (), ()
+        from hnsctl.backend.uplink import Uplinks
+
+        return Uplinks(self._reader).state(adapter)
+
+    def give_back_adapter(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
+        self._ops.append(f"ip link set {adapter} nomaster; restore on {adapter}: " + (", ".join(addresses + routes) or "nothing"))
+
+    def move_to_bridge(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
+        self._ops.append(f"ip link set {adapter} master {bridge} up; move to {bridge}: " + (", ".join(addresses + routes) or "nothing"))
+
+    def adapter_held(self, bridge: str, adapter: str) -> bool:
+        return True
+
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         if self._reader is None:
             return adapter or "?", provider_address or "0.0.0.0", 1500

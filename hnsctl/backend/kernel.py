@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         VxlanSpec,
     )
     from hnsctl.backend.overlay import OverlayEntries
+    from hnsctl.backend.uplink import Uplinks
     from hnsctl.backend.firewall import Firewall
     from hnsctl.backend.netlink import Netlink
     from hnsctl.backend.netns import Namespaces
@@ -107,6 +108,27 @@ class KernelBackend:
 
     def remote_present(self, spec: RemoteSpec) -> bool:
         return self.overlay_entries.present(spec)
+
+    @property
+    def uplinks(self) -> Uplinks:
+        from hnsctl.backend.uplink import Uplinks
+
+        return Uplinks(self.netlink)
+
+    def check_adapter_free(self, adapter: str) -> None:
+        self.uplinks.check_free(adapter)
+
+    def adapter_state(self, adapter: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return self.uplinks.state(adapter)
+
+    def give_back_adapter(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
+        self.uplinks.give_back(bridge, adapter, addresses, routes)
+
+    def move_to_bridge(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
+        self.uplinks.move_to_bridge(bridge, adapter, addresses, routes)
+
+    def adapter_held(self, bridge: str, adapter: str) -> bool:
+        return self.uplinks.holds(bridge, adapter)
 
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         return self.netlink.underlay(provider_address, adapter)

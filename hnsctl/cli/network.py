@@ -99,6 +99,7 @@ def create(
     vsid: Annotated[Optional[int], typer.Option("--vsid", help="overlay: the VXLAN network identifier (VNI) shared by every host of the overlay.", show_default=False)] = None,
     vxlan_port: Annotated[Optional[int], typer.Option("--vxlan-port", help="overlay: UDP port of the VXLAN traffic.", show_default="4789")] = None,
     provider_address: Annotated[Optional[str], typer.Option("--provider-address", help="overlay: this host's underlay address (HNS ManagementIP).", show_default="the default route's interface address")] = None,
+    vlan: Annotated[Optional[int], typer.Option("--vlan", help="VLAN isolation (HNS VLAN policy): needs an uplink adapter; refused with the reason on the built types.", show_default=False)] = None,
     adapter: Annotated[Optional[str], typer.Option("--adapter", help="overlay: the underlay interface (HNS NetworkAdapterName); its first IPv4 address is the provider address.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
@@ -118,7 +119,7 @@ def create(
     use_output(output)
     request = build_request(name, net_type, subnet or [], gateway or [], dns or [], dns_suffix, json_source)
     overlay_changes = {key: value for key, value in (("vsid", vsid), ("vxlan_port", vxlan_port),
-                                                      ("provider_address", provider_address), ("adapter", adapter)) if value is not None}
+                                                      ("provider_address", provider_address), ("adapter", adapter), ("vlan", vlan)) if value is not None}
     if overlay_changes:
         request = dataclasses.replace(request, **overlay_changes)
     if non_persistent:
@@ -140,10 +141,15 @@ def create(
     elif not created:
         print_lines([f"network {network.name!r} already exists: ID {network.id}, subnet {_subnets(network)}"])
     else:
-        print_lines([
+        lines = [
             f"created network {network.name!r} ({network.type.value}) ID {network.id}",
             f"  bridge {network.bridge_name}, subnet {_subnets(network)}, gateway {_gateways(network)}",
-        ])
+        ]
+        if network.uplink is not None:
+            moved = list(network.uplink.addresses) + [f"route {r.split(' metric ')[0]}" for r in network.uplink.routes]
+            lines.append(f"  moved from {network.uplink.adapter} to {network.bridge_name}: {', '.join(moved) or 'nothing (no addresses)'}"
+                         f" (given back on delete)")
+        print_lines(lines)
 
 
 @app.command("list")

@@ -7,7 +7,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from hnsctl.models.network import Network, NetworkType, Overlay, Subnet
+from hnsctl.models.network import Network, NetworkType, Overlay, Subnet, Uplink
 
 if TYPE_CHECKING:
     from hnsctl.models.endpoint import Endpoint
@@ -43,6 +43,8 @@ def network_to_record(network: Network) -> dict[str, Any]:
         **({"overlay": {"vsid": network.overlay.vsid, "provider_address": network.overlay.provider_address,
                         "adapter": network.overlay.adapter, "vxlan_port": network.overlay.vxlan_port,
                         "mtu": network.overlay.mtu, "dr_mac": network.overlay.dr_mac}} if network.overlay else {}),
+        **({"uplink": {"adapter": network.uplink.adapter, "addresses": list(network.uplink.addresses),
+                       "routes": list(network.uplink.routes)}} if network.uplink else {}),
     }
 
 
@@ -76,9 +78,18 @@ def network_from_record(record: dict[str, Any]) -> Network:
             flags=_non_negative_int(record, "flags"),
             created_at=str(record.get("created_at", "")),
             overlay=_overlay_from_record(record.get("overlay")),
+            uplink=_uplink_from_record(record.get("uplink")),
         )
     except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise CodecError(f"invalid network record: {exc}") from exc
+
+
+def _uplink_from_record(raw: Any) -> Uplink | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise CodecError("field 'uplink' must be a table")
+    return Uplink(adapter=_str(raw, "adapter"), addresses=_str_list(raw, "addresses"), routes=_str_list(raw, "routes"))
 
 
 def _overlay_from_record(raw: Any) -> Overlay | None:

@@ -62,9 +62,11 @@ def network_to_v1(network: Network, *, endpoint_count: int = 0) -> dict[str, Any
         "Policies": [dict(p) for p in network.policies] + _v1_overlay_policies(network),
         "Flags": network.flags,
         "IPv6": any(s.prefix.version == 6 for s in network.subnets),
-        "ManagementIP": network.overlay.provider_address if network.overlay else (str(network.gateways[0]) if network.gateways else ""),
+        "ManagementIP": _management_ip(network),
         **({"NetworkAdapterName": network.overlay.adapter, "DRMacAddress": network.overlay.dr_mac, "MTU": network.overlay.mtu}
            if network.overlay else {}),
+        **({"NetworkAdapterName": network.uplink.adapter, "MovedAddresses": list(network.uplink.addresses),
+            "MovedRoutes": list(network.uplink.routes)} if network.uplink else {}),
         "CurrentEndpointCount": endpoint_count,
         "State": 1,
         "BridgeName": network.bridge_name,
@@ -93,12 +95,22 @@ def network_to_v2(network: Network, *, endpoint_count: int = 0) -> dict[str, Any
         "SchemaVersion": dict(V2_SCHEMA),
         "Ipams": [{"Type": "Static", "Subnets": subnets}],
         "Dns": dns,
-        "Policies": [dict(p) for p in network.policies] + _v2_overlay_policies(network),
+        "Policies": [dict(p) for p in network.policies] + _v2_overlay_policies(network)
+        + ([{"Type": "NetAdapterName", "Settings": {"NetworkAdapterName": network.uplink.adapter}}] if network.uplink else []),
         "State": 1,
         "Health": {"Extra": {"Resources": {"EndpointCount": endpoint_count}}},
         "BridgeName": network.bridge_name,
         "CreatedAt": network.created_at,
     }
+
+
+def _management_ip(network: Network) -> str:
+    """The host's own address on the network: provider address (overlay), the adapter's (transparent), the gateway."""
+    if network.overlay:
+        return network.overlay.provider_address
+    if network.uplink:
+        return network.uplink.addresses[0].split("/")[0] if network.uplink.addresses else ""
+    return str(network.gateways[0]) if network.gateways else ""
 
 
 def _v1_overlay_policies(network: Network) -> list[dict[str, Any]]:

@@ -34,8 +34,9 @@ class NetworkType(str, Enum):
 
     @property
     def has_host_address(self) -> bool:
-        """Private networks are a switch with no host vNIC: the bridge gets no address."""
-        return self is not NetworkType.PRIVATE
+        """Private networks are a switch with no host vNIC: the bridge gets no address. A transparent
+        network's bridge carries the adapter's own addresses instead of a gateway address."""
+        return self not in (NetworkType.PRIVATE, NetworkType.TRANSPARENT)
 
     @classmethod
     def parse(cls, text: str, *, field: str = "--type") -> NetworkType:
@@ -75,7 +76,7 @@ _V2_ORDER = [
 ]
 
 # Types whose kernel plumbing exists; the others parse but are refused until built.
-IMPLEMENTED_TYPES = frozenset({NetworkType.NAT, NetworkType.INTERNAL, NetworkType.PRIVATE, NetworkType.OVERLAY})
+IMPLEMENTED_TYPES = frozenset({NetworkType.NAT, NetworkType.INTERNAL, NetworkType.PRIVATE, NetworkType.OVERLAY, NetworkType.TRANSPARENT})
 VXLAN_PORT = 4789
 VXLAN_OVERHEAD = 50  # outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 (HNS's EncapOverhead idea)
 MAX_VSID = (1 << 24) - 1
@@ -108,6 +109,15 @@ class Overlay:
     dr_mac: str = ""  # the bridge's MAC: other hosts route this host's subnet to it (DistributedRouterMacAddress)
 
 
+@dataclass(frozen=True)
+class Uplink:
+    """A host adapter a transparent network took over, and exactly what was moved off it (for the way back)."""
+
+    adapter: str
+    addresses: tuple[str, ...] = ()  # "192.0.2.10/24" (with "brd 192.0.2.255" when the adapter had one)
+    routes: tuple[str, ...] = ()  # "0.0.0.0/0 via 192.0.2.1 metric 0 proto 3 scope 0"
+
+
 def dr_mac_for(network_id: str) -> str:
     """A locally administered MAC derived from the network ID, so it can be told to other hosts before the
     bridge exists and survives a bridge recreated by reconcile."""
@@ -127,6 +137,7 @@ class Network:
     created_at: str = ""
     policies: tuple[dict[str, object], ...] = field(default=())
     overlay: Overlay | None = None
+    uplink: Uplink | None = None
 
     @property
     def bridge_name(self) -> str:
@@ -251,3 +262,4 @@ class NetworkRequest:
     vsid: object = None
     vxlan_port: object = None
     provider_address: str | None = None
+    vlan: object = None

@@ -97,6 +97,16 @@ def resolve_endpoint(reference: str, endpoints: list[Endpoint]) -> Endpoint:
     )
 
 
+def _check_lan_address(network: Network, ip: IPAddress | None) -> None:
+    """A transparent network's subnet is a real LAN: its addresses are not hnsctl's to hand out."""
+    if ip is None:
+        raise InvalidInput(f"endpoints on transparent network {network.name!r} need --ip: the LAN's addresses belong to the LAN "
+                           "(hnsctl runs no DHCP); pick one nobody else uses")
+    host = {a.split()[0].split("/")[0] for a in network.uplink.addresses} if network.uplink else set()
+    if str(ip) in host:
+        raise Conflict(f"--ip {ip}: that is this host's own address on {network.uplink.adapter}", hns_name="HCN_E_ADDR_INVALID_OR_RESERVED")  # type: ignore[union-attr]
+
+
 def remote_spec(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec:
     """The overlay entries of a remote endpoint; a /32 route only when it is outside the network's subnets."""
     inside = any(endpoint.ip in s.prefix for s in network.subnets)
@@ -263,6 +273,8 @@ class EndpointService:
             network = self._network_locked(request.network)
             if request.remote:
                 return self._create_remote(wanted, request, network, endpoints)
+            if network.uplink is not None:
+                _check_lan_address(network, wanted.ip)
             subnet = self._subnet_for(network, wanted.ip, request)
             _check_document_addressing(request, subnet)
             same_network = [e for e in endpoints if e.network_id == network.id]

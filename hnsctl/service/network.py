@@ -17,6 +17,7 @@ from hnsctl.models.network import (
     NetworkType,
     Overlay,
     Subnet,
+    Uplink,
     check_gateway,
     dr_mac_for,
     first_host,
@@ -101,9 +102,19 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
             + ", ".join(sorted(t.value for t in IMPLEMENTED_TYPES)) + ")",
             hns_name="HCN_E_REQUEST_UNSUPPORTED",
         )
-    if request.adapter and net_type is not NetworkType.OVERLAY:
+    if net_type is NetworkType.TRANSPARENT and not request.adapter:
+        raise InvalidInput("a transparent network needs --adapter: the host interface whose LAN the endpoints join",
+                           hns_name="HCN_E_ADAPTER_NOT_FOUND")
+    if request.adapter and net_type not in (NetworkType.OVERLAY, NetworkType.TRANSPARENT):
         raise InvalidInput(f"NetworkAdapterName does not apply to {net_type.value} networks: they have no uplink adapter")
     vsid, vxlan_port, provider_address = _validate_overlay(request, net_type)
+    if request.vlan not in (None, ""):
+        raise InvalidInput(
+            f"--vlan {request.vlan}: VLAN isolation tags traffic on an uplink adapter, and {net_type.value} networks have none; "
+            "the types that do (transparent, l2bridge, l2tunnel) are not built yet",
+            hint="isolate with separate networks (one bridge each) or an overlay VSID instead",
+            hns_name="HCN_E_REQUEST_UNSUPPORTED",
+        )
     for policy in request.policies:
         raise InvalidInput(
             f"network policy type {policy.get('Type')!r} is not supported yet on {net_type.value} networks",
@@ -117,7 +128,7 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
         gateway_field = "--gateway" if wanted.field == "--subnet" else wanted.field.rsplit(".", 1)[0] + ".GatewayAddress"
         gateway = None
         if wanted.gateway:
-            if not net_type.has_host_address:
+            if net_type is NetworkType.PRIVATE:
                 raise InvalidInput(f"{gateway_field} cannot be used on a private network: it has no host address")
             gateway = check_gateway(prefix, parse_address(wanted.gateway, field=gateway_field), field=gateway_field)
         elif net_type.has_host_address:
@@ -189,6 +200,8 @@ class NetworkService:
     def create_locked(self, wanted: ValidatedRequest, existing: list[Network]) -> Network:
         """Create with the state lock already held (also used for the on-demand default network)."""
         checks.check_name_free(wanted.name, existing)
+        if wanted.type is NetworkType.TRANSPARENT:
+            return self._create_transparent(wanted, existing)
         routes = self.backend.list_routes()
         subnets = wanted.subnets or (self._free_subnet(wanted, existing, routes),)
         for subnet in wanted.subnets:
@@ -206,6 +219,44 @@ class NetworkService:
         if wanted.type is NetworkType.OVERLAY:
             network = replace(network, overlay=self._overlay(wanted, network.id, existing))
         self._apply(network)
+        return network
+
+    def _create_transparent(self, wanted: ValidatedRequest, existing: list[Network]) -> Network:
+        """An external switch: a bridge that takes the adapter over, with the adapter's addresses and routes
+        moved onto it (recorded, to be given back exactly on delete). The subnet is the adapter's LAN."""
+        from hnsctl.service.plan import plan_network
+        from hnsctl.service.revert import Reverter
+
+        adapter = wanted.adapter
+        assert adapter
+        for other in existing:
+            if other.uplink and other.uplink.adapter == adapter:
+                raise Conflict(f"--adapter {adapter}: network {other.name!r} already uses it as its external switch",
+                               hint=f"one network per adapter; delete {other.name!r} first", hns_name="HCN_E_NETWORK_ALREADY_EXISTS")
+        self.backend.check_adapter_free(adapter)
+        network = Network(
+            id=self._new_id(wanted.id, existing), name=wanted.name, type=wanted.type, subnets=wanted.subnets,
+            dns_servers=wanted.dns_servers, dns_suffix=wanted.dns_suffix, flags=wanted.flags,
+            created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            uplink=Uplink(adapter),
+        )
+        plan = plan_network(network)
+        with Reverter() as revert:
+            self.backend.create_bridge(plan.bridge)
+            revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name, network.id))
+            fault_point("network-create:bridge")
+            addresses, routes = self.backend.adapter_state(adapter)
+            network = replace(network, uplink=Uplink(adapter, addresses, routes), subnets=network.subnets or _lan_subnets(addresses, routes))
+            if not network.subnets:
+                raise InvalidInput(f"--adapter {adapter} has no IPv4 address to take the LAN's subnet from: give --subnet (and --gateway)")
+            # the record first: from here on, whatever happens, reconcile and delete know what to give back
+            self.store.save_network(network)
+            revert.add(f"forget network {network.name}", lambda: self.store.remove_network(network.id))
+            fault_point("network-create:firewall")
+            revert.add(f"give {adapter} back its addresses", lambda: self.backend.give_back_adapter(plan.bridge.name, adapter, addresses, routes))
+            self.backend.move_to_bridge(plan.bridge.name, adapter, addresses, routes)
+            fault_point("network-create:saved")
+            revert.success()
         return network
 
     def _overlay(self, wanted: ValidatedRequest, network_id: str, existing: list[Network]) -> Overlay:
@@ -241,6 +292,9 @@ class NetworkService:
 
             plan = plan_network(network)
             with deleting(self.store, "network", network.id):
+                if network.uplink is not None:
+                    u = network.uplink
+                    self.backend.give_back_adapter(plan.bridge.name, u.adapter, u.addresses, u.routes)
                 self.backend.remove_firewall(network.id)
                 fault_point("network-delete:firewall")
                 if plan.vxlan is not None:
@@ -317,6 +371,18 @@ class NetworkService:
             key_name=lambda n: n.name,
             hns_name="HCN_E_NETWORK_NOT_FOUND",
         )
+
+
+def _lan_subnets(addresses: tuple[str, ...], routes: tuple[str, ...]) -> tuple[Subnet, ...]:
+    """The adapter's first IPv4 network, with the default route's next hop through it as the gateway."""
+    import ipaddress
+
+    v4 = [ipaddress.ip_interface(a.split()[0]) for a in addresses if ":" not in a.split()[0]]
+    if not v4:
+        return ()
+    prefix = v4[0].network
+    gateway = next((ipaddress.ip_address(r.split()[2]) for r in routes if r.startswith("0.0.0.0/0 via ") and r.split()[2] != "-"), None)
+    return (Subnet(prefix, gateway if gateway is not None and gateway in prefix else None),)
 
 
 def _check_matches(current: Network, wanted: ValidatedRequest) -> None:

@@ -18,6 +18,9 @@ def plan_network(network: Network) -> NetworkPlan:
     if overlay is not None:
         vxlan = VxlanSpec(name=network.vxlan_name, owner=network.id, bridge=network.bridge_name, vni=overlay.vsid,
                           port=overlay.vxlan_port, local=overlay.provider_address, underlay=overlay.adapter, mtu=overlay.mtu)
+    if network.type is NetworkType.TRANSPARENT:
+        # the LAN's own router does the routing; hnsctl adds no NAT and no isolation
+        return NetworkPlan(bridge=bridge, firewall=None, forwarding=set())
     if network.type in (NetworkType.NAT, NetworkType.OVERLAY):
         # overlay: traffic to other hosts' subnets stays on the bridge (no NAT); anything else leaves as the host
         firewall = NetworkFirewall(

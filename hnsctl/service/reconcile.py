@@ -100,6 +100,10 @@ class ReconcileService:
                 continue
             kind, object_id = intent.object_kind, intent.object_id
             if kind == "network":
+                network = next((n for n in self.store.load_networks() if n.id == object_id), None)
+                if network is not None and network.uplink is not None:  # the adapter must get its addresses back first
+                    u = network.uplink
+                    self.backend.give_back_adapter(network.bridge_name, u.adapter, u.addresses, u.routes)
                 for policy in self.store.load_policies():
                     if policy.network_id == object_id:
                         self.store.remove_policy(policy.id)
@@ -207,6 +211,12 @@ class _Run:
                             self.backend.create_vxlan(plan.vxlan)
                         else:
                             self.backend.repair_vxlan(plan.vxlan)
+            if network.uplink is not None and not self.backend.adapter_held(plan.bridge.name, network.uplink.adapter):
+                u = network.uplink
+                self.found("network", network.name, network.id, f"adapter {u.adapter} is not in bridge {plan.bridge.name}",
+                           f"move {u.adapter} and its recorded addresses and routes back into the bridge")
+                if self.repair:
+                    self.backend.move_to_bridge(plan.bridge.name, u.adapter, u.addresses, u.routes)
             if plan.firewall is not None and network.id not in self.firewall_owners:
                 self.found("network", network.name, network.id, "nftables rules are missing", "re-apply the rules")
                 if self.repair:

@@ -1,0 +1,98 @@
+"""Transparent networks: endpoints on the adapter's own LAN, and the adapter's addresses and routes back
+exactly after delete (the classic "host NIC lost its IP" failure must not happen)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.e2e.conftest import Host
+from tests.e2e.test_endpoints import Server, connect
+from tests.kernel import ip
+
+LAN_HOST = "198.18.0.50"  # another machine on the adapter's LAN
+ADAPTER_ADDRESS = "198.18.0.20"
+
+
+def adapter_state(host: Host) -> tuple[list, str]:
+    """The adapter's global addresses and every route of the host, as the kernel reports them."""
+    addresses = [(a["local"], a["prefixlen"]) for a in json.loads(ip("-j", "addr", "show", "eth1", netns=host.name).stdout)[0]["addr_info"]
+                 if a.get("scope") == "global"]
+    return addresses, ip("route", netns=host.name).stdout + ip("-6", "route", netns=host.name).stdout
+
+
+def lan(host: Host) -> str:
+    """eth1 on the host, its peer in a LAN namespace holding another machine; a route via the LAN too."""
+    machine = host.namespace("lan")
+    ip("link", "add", "eth1", "netns", host.name, "type", "veth", "peer", "name", "lan0", "netns", machine)
+    ip("addr", "add", f"{ADAPTER_ADDRESS}/24", "dev", "eth1", netns=host.name)
+    ip("link", "set", "eth1", "up", netns=host.name)
+    ip("route", "add", "203.0.113.0/24", "via", LAN_HOST, "metric", "50", netns=host.name)
+    ip("addr", "add", f"{LAN_HOST}/24", "dev", "lan0", netns=machine)
+    ip("link", "set", "lan0", "up", netns=machine)
+    return machine
+
+
+def test_endpoints_join_the_lan_and_the_adapter_gets_everything_back(host: Host) -> None:
+    machine = lan(host)
+    before = adapter_state(host)
+    created = host.ok("network", "create", "lan", "--type", "transparent", "--adapter", "eth1", "--subnet", "198.18.0.0/24",
+                      "--gateway", LAN_HOST)
+    assert f"moved from eth1" in created.stdout and f"{ADAPTER_ADDRESS}/24" in created.stdout  # says what moved
+    network = host.json("network", "show", "lan")
+    bridge = network["BridgeName"]
+    assert network["NetworkAdapterName"] == "eth1" and network["ManagementIP"] == ADAPTER_ADDRESS
+    assert json.loads(ip("-j", "link", "show", "eth1", netns=host.name).stdout)[0]["master"] == bridge
+    on_bridge = json.loads(ip("-j", "addr", "show", bridge, netns=host.name).stdout)[0]["addr_info"]
+    assert any(a["local"] == ADAPTER_ADDRESS for a in on_bridge)  # the host keeps its address, on the bridge
+    assert "203.0.113.0/24 via 198.18.0.50 dev " + bridge in ip("route", netns=host.name).stdout
+
+    assert host.hnsctl("endpoint", "create", "web", "--network", "lan", "--namespace", "web").returncode == 2  # --ip needed
+    endpoint = host.json("endpoint", "create", "web", "--network", "lan", "--namespace", "web", "--ip", "198.18.0.100")
+    assert endpoint["GatewayAddress"] == LAN_HOST
+    server = Server("web", "0.0.0.0")
+    try:
+        assert connect(machine, "198.18.0.100") == LAN_HOST  # the LAN machine reaches the endpoint directly
+    finally:
+        server.stop()
+    neighbours = ip("neigh", "show", "198.18.0.100", netns=machine).stdout
+    assert endpoint["MacAddress"].replace("-", ":").lower() in neighbours  # with the endpoint's own MAC
+    from tests.e2e.test_endpoints import Server as HostServer
+
+    on_host = HostServer(host.name, ADAPTER_ADDRESS)
+    try:
+        assert connect(machine, ADAPTER_ADDRESS) == LAN_HOST  # the host itself is still reachable meanwhile
+    finally:
+        on_host.stop()
+
+    second = host.hnsctl("network", "create", "lan2", "--type", "transparent", "--adapter", "eth1")
+    assert second.returncode == 4 and "'lan'" in second.stderr  # one external switch per adapter
+    host.ok("network", "delete", "lan", "--force")
+    assert adapter_state(host) == before  # addresses and routes back exactly
+    assert bridge not in ip("-br", "link", netns=host.name).stdout
+
+
+def test_subnet_and_gateway_come_from_the_adapter(host: Host) -> None:
+    lan(host)
+    ip("route", "replace", "default", "via", LAN_HOST, "dev", "eth1", netns=host.name)
+    before = adapter_state(host)
+    network = host.json("network", "create", "lan", "--type", "transparent", "--adapter", "eth1")
+    assert network["Subnets"][0]["AddressPrefix"] == "198.18.0.0/24" and network["Subnets"][0]["GatewayAddress"] == LAN_HOST
+    assert f"default via {LAN_HOST} dev {network['BridgeName']}" in ip("route", netns=host.name).stdout
+    host.ok("network", "delete", "lan")
+    assert adapter_state(host) == before
+
+
+def test_a_crash_never_loses_the_adapters_addresses(host: Host) -> None:
+    """Killed between recording and moving, or in the middle of a delete: reconcile ends in a consistent state."""
+    from tests.e2e.test_crash import killed_at
+
+    lan(host)
+    before = adapter_state(host)
+    create = ["network", "create", "lan", "--type", "transparent", "--adapter", "eth1", "--subnet", "198.18.0.0/24"]
+    assert killed_at(host, "network-create:firewall", create) == -9  # recorded, nothing moved yet
+    host.ok("reconcile")
+    assert json.loads(ip("-j", "link", "show", "eth1", netns=host.name).stdout)[0]["master"].startswith("hns-")
+    assert host.json("reconcile")["Differences"] == []
+    assert killed_at(host, "network-delete:firewall", ["network", "delete", "lan"]) == -9  # given back, bridge still there
+    host.ok("reconcile")
+    assert host.json("network", "list") == [] and adapter_state(host) == before
