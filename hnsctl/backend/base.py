@@ -44,6 +44,7 @@ class NetworkFirewall:
     masquerade: tuple[IPNetwork, ...] = ()
     allow_forwarding: bool = False
     isolate: bool = False
+    dns_forward: tuple[tuple[str, str], ...] = ()  # (gateway, upstream resolver): ICS's DNS forwarder
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,12 @@ class Backend(Protocol):
         """Replace routes (destination, next hop or None for on-link) and delete `removed` destinations."""
 
     def enable_forwarding(self, version: int) -> None: ...
+
+    def host_nameservers(self) -> list[str]:
+        """IPv4 nameservers of the host's resolver configuration (ICS forwards endpoints' DNS to the first)."""
+
+    def allow_loopback_destinations(self, interface: str) -> None:
+        """route_localnet on one of hnsctl's bridges (a DNS forwarder pointing at 127.0.0.53)."""
 
     # -- endpoint ports
 

@@ -61,6 +61,14 @@ class DryRunBackend:
             self._ops.append(f"ip addr add {address} dev {spec.name}")
         self._ops.append(f"ip link set {spec.name} up")
 
+    def host_nameservers(self) -> list[str]:
+        from hnsctl.backend.resolver import host_nameservers
+
+        return host_nameservers()
+
+    def allow_loopback_destinations(self, interface: str) -> None:
+        self._ops.append(f"sysctl net.ipv4.conf.{interface}.route_localnet=1")
+
     def create_vxlan(self, spec: VxlanSpec) -> None:
         self._created.add(spec.name)
         self._ops.append(f"ip link add {spec.name} type vxlan id {spec.vni} dstport {spec.port} local {spec.local} "

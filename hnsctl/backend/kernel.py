@@ -151,6 +151,14 @@ class KernelBackend:
     def enable_forwarding(self, version: int) -> None:
         sysctl.enable_forwarding(version)
 
+    def host_nameservers(self) -> list[str]:
+        from hnsctl.backend.resolver import host_nameservers
+
+        return host_nameservers()
+
+    def allow_loopback_destinations(self, interface: str) -> None:
+        sysctl.allow_loopback_destinations(interface)
+
     def add_port_mapping(self, spec: PortMapSpec) -> None:
         self.firewall.add_port_mapping(spec)
 

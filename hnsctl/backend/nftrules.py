@@ -130,6 +130,14 @@ def network_rules(firewall: NetworkFirewall) -> list[Rule]:
                           _meta("iifname", "==", bridge), ACCEPT))
         rules.append(rule("forward", "forward-reply", f'oifname "{bridge}" ct state established,related accept',
                           _meta("oifname", "==", bridge), ESTABLISHED, ACCEPT))
+    for gateway, upstream in firewall.dns_forward:
+        # ICS: endpoints ask the gateway; the host forwards their queries to its own resolver (in-kernel DNAT)
+        rules.append(rule("prerouting", f"dns-forward {gateway}", f'iifname "{bridge}" ip daddr {gateway} meta l4proto {{ tcp, udp }} th dport 53 dnat ip to {upstream}',
+                          _meta("iifname", "==", bridge),
+                          {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": gateway}},
+                          {"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": {"set": [6, 17]}}},
+                          {"match": {"op": "==", "left": {"payload": {"protocol": "th", "field": "dport"}}, "right": 53}},
+                          {"dnat": {"family": "ip", "addr": upstream}}))
     for prefix in firewall.masquerade:
         proto = "ip" if prefix.version == 4 else "ip6"
         rules.append(rule("postrouting", f"masquerade {prefix}",

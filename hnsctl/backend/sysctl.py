@@ -25,6 +25,17 @@ def enable_forwarding(version: int) -> None:
         raise KernelError(f"enabling IPv{version} forwarding: {exc.strerror} ({path})") from None
 
 
+def allow_loopback_destinations(interface: str) -> None:
+    """route_localnet on one of hnsctl's own bridges: an ICS network's DNS forwarder may point at a
+    resolver on 127.0.0.0/8 (systemd-resolved's 127.0.0.53); without it those DNATed packets are dropped."""
+    path = Path(f"/proc/sys/net/ipv4/conf/{interface}/route_localnet")
+    try:
+        if path.read_text().strip() != "1":
+            path.write_text("1\n")
+    except OSError as exc:
+        raise KernelError(f"allowing loopback destinations on {interface}: {exc.strerror} ({path})") from None
+
+
 BRIDGE_FILTERING = Path("/proc/sys/net/bridge/bridge-nf-call-iptables")
 
 

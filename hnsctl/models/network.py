@@ -76,7 +76,8 @@ _V2_ORDER = [
 ]
 
 # Types whose kernel plumbing exists; the others parse but are refused until built.
-IMPLEMENTED_TYPES = frozenset({NetworkType.NAT, NetworkType.INTERNAL, NetworkType.PRIVATE, NetworkType.OVERLAY, NetworkType.TRANSPARENT})
+IMPLEMENTED_TYPES = frozenset({NetworkType.NAT, NetworkType.INTERNAL, NetworkType.PRIVATE, NetworkType.OVERLAY, NetworkType.TRANSPARENT,
+                               NetworkType.ICS})
 VXLAN_PORT = 4789
 VXLAN_OVERHEAD = 50  # outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 (HNS's EncapOverhead idea)
 MAX_VSID = (1 << 24) - 1
@@ -142,6 +143,13 @@ class Network:
     @property
     def bridge_name(self) -> str:
         return bridge_name(self.id)
+
+    @property
+    def endpoint_dns_servers(self) -> tuple[str, ...]:
+        """What endpoints are told by default: on ICS the gateway (the host forwards), else the network's list."""
+        if self.type is NetworkType.ICS:
+            return tuple(str(g) for g in self.gateways if g.version == 4)
+        return self.dns_servers
 
     @property
     def vxlan_name(self) -> str:

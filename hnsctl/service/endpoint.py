@@ -288,7 +288,7 @@ class EndpointService:
                 prefix_len=subnet.prefix.prefixlen,
                 mac=mac,
                 gateway=subnet.gateway,
-                dns_servers=wanted.dns_servers if wanted.dns_servers is not None else network.dns_servers,
+                dns_servers=wanted.dns_servers if wanted.dns_servers is not None else network.endpoint_dns_servers,
                 dns_suffix=wanted.dns_suffix if wanted.dns_suffix is not None else network.dns_suffix,
                 ifname=wanted.ifname,
                 created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -218,6 +218,12 @@ class NetworkService:
         )
         if wanted.type is NetworkType.OVERLAY:
             network = replace(network, overlay=self._overlay(wanted, network.id, existing))
+        if wanted.type is NetworkType.ICS and not network.dns_servers:
+            upstream = self.backend.host_nameservers()
+            if not upstream:
+                raise InvalidInput("an ics network forwards its endpoints' DNS to the host's resolver, and the host has no IPv4 "
+                                   "nameserver in its resolver configuration", hint="give the resolver to forward to with --dns")
+            network = replace(network, dns_servers=(upstream[0],))
         self._apply(network)
         return network
 
@@ -329,6 +335,8 @@ class NetworkService:
             fault_point("network-create:firewall")
             for version in sorted(plan.forwarding):
                 self.backend.enable_forwarding(version)
+            if plan.firewall is not None and any(upstream.startswith("127.") for _, upstream in plan.firewall.dns_forward):
+                self.backend.allow_loopback_destinations(plan.bridge.name)
             self.store.save_network(network)
             fault_point("network-create:saved")
             revert.success()

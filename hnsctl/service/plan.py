@@ -21,13 +21,15 @@ def plan_network(network: Network) -> NetworkPlan:
     if network.type is NetworkType.TRANSPARENT:
         # the LAN's own router does the routing; hnsctl adds no NAT and no isolation
         return NetworkPlan(bridge=bridge, firewall=None, forwarding=set())
-    if network.type in (NetworkType.NAT, NetworkType.OVERLAY):
+    if network.type in (NetworkType.NAT, NetworkType.OVERLAY, NetworkType.ICS):
         # overlay: traffic to other hosts' subnets stays on the bridge (no NAT); anything else leaves as the host
         firewall = NetworkFirewall(
             owner=network.id,
             bridge=network.bridge_name,
             masquerade=tuple(s.prefix for s in network.subnets),
             allow_forwarding=True,
+            dns_forward=tuple((str(s.gateway), network.dns_servers[0]) for s in network.subnets
+                              if network.type is NetworkType.ICS and s.gateway is not None and s.gateway.version == 4 and network.dns_servers),
         )
         forwarding = {s.prefix.version for s in network.subnets}
     else:

@@ -200,7 +200,7 @@ def test_network_type_parse_refuses_non_ascii_digits_cleanly(text: str) -> None:
 def test_implemented_types() -> None:
     from hnsctl.models.network import IMPLEMENTED_TYPES
 
-    assert {t.value for t in IMPLEMENTED_TYPES} == {"nat", "internal", "private", "overlay", "transparent"}
+    assert {t.value for t in IMPLEMENTED_TYPES} == {"nat", "internal", "private", "overlay", "transparent", "ics"}
 
 
 def test_private_networks_have_no_host_address() -> None:
