@@ -116,6 +116,17 @@ class RemoteSpec:
 
 
 @dataclass(frozen=True)
+class L2BridgeSpec:
+    """An l2bridge network's MAC rewriting: the adapter, the host MAC it shows, and the endpoints behind it."""
+
+    owner: str
+    short: str
+    adapter: str
+    host_mac: str  # kernel form
+    endpoints: tuple[tuple[str, str], ...] = ()  # (IPv4, kernel MAC)
+
+
+@dataclass(frozen=True)
 class PortSpec:
     """An endpoint's veth pair: host side on the bridge, the other side parked in the host namespace."""
 
@@ -125,6 +136,7 @@ class PortSpec:
     bridge: str
     mac: str  # kernel form; set when the pair is made so it survives every move
     mtu: int | None = None  # overlay networks: the underlay's MTU minus the encapsulation
+    isolated: bool = False  # l2tunnel: endpoints reach each other only through the uplink
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,7 @@ class NetworkPlan:
     bridge: BridgeSpec
     firewall: NetworkFirewall | None
     vxlan: VxlanSpec | None = None
+    l2bridge: L2BridgeSpec | None = None
     forwarding: set[int] = field(default_factory=set)  # IP versions that need forwarding on
 
 
@@ -224,6 +237,21 @@ class Backend(Protocol):
 
     def adapter_held(self, bridge: str, adapter: str) -> bool:
         """The adapter is a port of the bridge."""
+
+    def adapter_mac(self, adapter: str) -> str:
+        """The adapter's MAC (kernel form)."""
+
+    def apply_l2bridge(self, spec: L2BridgeSpec) -> None:
+        """Replace the network's MAC-rewrite rules and endpoint map in `bridge hnsctl` (idempotent)."""
+
+    def remove_l2bridge(self, owner: str, short: str) -> None:
+        """Remove the network's rules and map; the table goes with the last network. Gone counts as done."""
+
+    def l2bridge_endpoint(self, short: str, ip: str, mac: str | None) -> None:
+        """Add (with mac) or remove (mac None) one endpoint's IP -> MAC element."""
+
+    def l2bridge_state(self, owner: str, short: str) -> tuple[int, frozenset[tuple[str, str]]]:
+        """(rules the owner has, endpoint elements) in the bridge table, for reconcile."""
 
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         """(interface, IPv4 address, MTU) of the underlay: the interface holding `provider_address`, or

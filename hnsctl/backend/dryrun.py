@@ -7,6 +7,7 @@ from hnsctl.backend.base import (
     EndpointAclSpec,
     InterfaceConfig,
     InterfaceCounters,
+    L2BridgeSpec,
     LoadBalancerSpec,
     NetworkFirewall,
     OutboundNatSpec,
@@ -116,6 +117,25 @@ class DryRunBackend:
 
     def adapter_held(self, bridge: str, adapter: str) -> bool:
         return True
+
+    def adapter_mac(self, adapter: str) -> str:
+        if self._reader is None:
+            return "00:00:00:00:00:00"
+        from hnsctl.backend.uplink import Uplinks
+
+        return Uplinks(self._reader).mac(adapter)
+
+    def apply_l2bridge(self, spec: L2BridgeSpec) -> None:
+        self._ops.append(f"nft: bridge hnsctl MAC rewriting on {spec.adapter} as {spec.host_mac} for {len(spec.endpoints)} endpoint(s)")
+
+    def remove_l2bridge(self, owner: str, short: str) -> None:
+        self._ops.append(f"nft: remove the MAC rewriting of {owner} from bridge hnsctl")
+
+    def l2bridge_endpoint(self, short: str, ip: str, mac: str | None) -> None:
+        self._ops.append(f"nft {'add' if mac else 'delete'} element bridge hnsctl l2-{short} {ip}" + (f" : {mac}" if mac else ""))
+
+    def l2bridge_state(self, owner: str, short: str) -> tuple[int, frozenset[tuple[str, str]]]:
+        return 0, frozenset()
 
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         if self._reader is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hnsctl.backend import lbrules
-from hnsctl.backend.base import EndpointAclSpec, LoadBalancerSpec, NetworkFirewall, OutboundNatSpec, PortMapSpec
+from hnsctl.backend.base import EndpointAclSpec, L2BridgeSpec, LoadBalancerSpec, NetworkFirewall, OutboundNatSpec, PortMapSpec
 from hnsctl.backend.libnftables import Nftables
 from hnsctl.backend.nftrules import (
     BASE_CHAINS,
@@ -27,6 +27,7 @@ from hnsctl.backend.nftrules import (
     skeleton_script,
 )
 from hnsctl.errors import Conflict, KernelError
+from hnsctl.models.ids import owner_from_tag
 
 
 class Firewall:
@@ -241,6 +242,77 @@ class Firewall:
         if commands:
             self.nft.run(commands, doing="removing load balancers hnsctl has no record of")
         return stale
+
+    # -- l2bridge MAC rewriting (table `bridge hnsctl`)
+
+    def _l2_listing(self) -> dict[str, Any] | None:
+        try:
+            return self.nft.run([{"list": {"table": {"family": "bridge", "name": TABLE}}}], doing="listing nftables table bridge hnsctl")
+        except KernelError as exc:
+            if "No such file or directory" in str(exc):
+                return None
+            raise
+
+    def apply_l2bridge(self, spec: L2BridgeSpec) -> None:
+        from hnsctl.backend import l2rules
+
+        doing = f"applying the MAC rewriting of network {spec.owner}"
+        self.nft.run_text(l2rules.skeleton_script(spec.short), doing=doing)
+        listing = self._l2_listing() or {}
+        commands: list[dict[str, Any]] = []
+        for item in listing.get("nftables", []):
+            rule = item.get("rule")
+            if rule and owner_from_tag(rule.get("comment", "")) == spec.owner:
+                commands.append({"delete": {"rule": {"family": "bridge", "table": TABLE, "chain": rule["chain"], "handle": rule["handle"]}}})
+        commands.append({"flush": {"map": {"family": "bridge", "table": TABLE, "name": l2rules.map_name(spec.short)}}})
+        commands.extend(l2rules.network_rules(spec.owner, spec.short, spec.adapter, spec.host_mac))
+        commands.extend(l2rules.element_command("add", spec.short, ip, mac) for ip, mac in spec.endpoints)
+        self.nft.run(commands, doing=doing)
+
+    def remove_l2bridge(self, owner: str, short: str) -> None:
+        from hnsctl.backend import l2rules
+
+        listing = self._l2_listing()
+        if listing is None:
+            return
+        commands: list[dict[str, Any]] = []
+        others = False
+        for item in listing.get("nftables", []):
+            rule, table_map = item.get("rule"), item.get("map")
+            if rule:
+                if owner_from_tag(rule.get("comment", "")) == owner:
+                    commands.append({"delete": {"rule": {"family": "bridge", "table": TABLE, "chain": rule["chain"], "handle": rule["handle"]}}})
+                else:
+                    others = True
+            if table_map and table_map["name"] == l2rules.map_name(short):
+                commands.append({"delete": {"map": {"family": "bridge", "table": TABLE, "name": table_map["name"]}}})
+            elif table_map:
+                others = True
+        if not others:
+            commands = [{"delete": {"table": {"family": "bridge", "name": TABLE}}}]
+        self.nft.run(commands, doing=f"removing the MAC rewriting of network {owner}")
+
+    def l2bridge_endpoint(self, short: str, ip: str, mac: str | None) -> None:
+        from hnsctl.backend import l2rules
+
+        try:
+            self.nft.run([l2rules.element_command("add" if mac else "delete", short, ip, mac)], doing=f"MAC rewriting for {ip}")
+        except KernelError as exc:
+            if mac is not None or "No such file or directory" not in str(exc):
+                raise
+
+    def l2bridge_state(self, owner: str, short: str) -> tuple[int, frozenset[tuple[str, str]]]:
+        from hnsctl.backend import l2rules
+
+        listing = self._l2_listing() or {}
+        rules = 0
+        elements: set[tuple[str, str]] = set()
+        for item in listing.get("nftables", []):
+            if item.get("rule") and owner_from_tag(item["rule"].get("comment", "")) == owner:
+                rules += 1
+            if item.get("map") and item["map"]["name"] == l2rules.map_name(short):
+                elements.update((str(k), str(v)) for k, v in item["map"].get("elem", []))
+        return rules, frozenset(elements)
 
     def owners(self) -> set[str]:
         """Owners of any rule in the table, per-endpoint ACL chains included (reconcile, `--effective`)."""

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         EndpointAclSpec,
         InterfaceConfig,
         InterfaceCounters,
+        L2BridgeSpec,
         LoadBalancerSpec,
         NetworkFirewall,
         OutboundNatSpec,
@@ -129,6 +130,21 @@ class KernelBackend:
 
     def adapter_held(self, bridge: str, adapter: str) -> bool:
         return self.uplinks.holds(bridge, adapter)
+
+    def adapter_mac(self, adapter: str) -> str:
+        return self.uplinks.mac(adapter)
+
+    def apply_l2bridge(self, spec: L2BridgeSpec) -> None:
+        self.firewall.apply_l2bridge(spec)
+
+    def remove_l2bridge(self, owner: str, short: str) -> None:
+        self.firewall.remove_l2bridge(owner, short)
+
+    def l2bridge_endpoint(self, short: str, ip: str, mac: str | None) -> None:
+        self.firewall.l2bridge_endpoint(short, ip, mac)
+
+    def l2bridge_state(self, owner: str, short: str) -> tuple[int, frozenset[tuple[str, str]]]:
+        return self.firewall.l2bridge_state(owner, short)
 
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         return self.netlink.underlay(provider_address, adapter)

@@ -59,7 +59,8 @@ class Ports:
         # Hairpin mode on the bridge port: with br_netfilter, a connection an endpoint makes to a
         # load balancer or port mapping that picks the endpoint itself leaves by the port it came in.
         with netlink_errors(f"tagging veth pair {spec.host_side}/{spec.parked_name}"):
-            ipr.link("set", ifname=spec.host_side, ifalias=owner_tag(spec.owner), kind="bridge_slave", mode=1)
+            isolated = {"isolated": 1} if spec.isolated else {}
+            ipr.link("set", ifname=spec.host_side, ifalias=owner_tag(spec.owner), kind="bridge_slave", mode=1, **isolated)
             ipr.link("set", ifname=spec.parked_name, ifalias=owner_tag(spec.owner))
 
     def exists(self, host_side: str) -> bool:

@@ -82,6 +82,10 @@ class Uplinks:
                           for a in self._addresses(index))
         return addresses, tuple(route_text(r) for r in self._routes(index))
 
+    def mac(self, adapter: str) -> str:
+        (link,) = self.netlink.ipr.link("get", ifname=adapter)
+        return str(link.get("IFLA_ADDRESS"))
+
     def _add_address(self, index: int, text: str) -> None:
         words = text.split()
         iface = ipaddress.ip_interface(words[0])

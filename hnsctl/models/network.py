@@ -36,7 +36,7 @@ class NetworkType(str, Enum):
     def has_host_address(self) -> bool:
         """Private networks are a switch with no host vNIC: the bridge gets no address. A transparent
         network's bridge carries the adapter's own addresses instead of a gateway address."""
-        return self not in (NetworkType.PRIVATE, NetworkType.TRANSPARENT)
+        return self not in (NetworkType.PRIVATE, NetworkType.TRANSPARENT, NetworkType.L2BRIDGE, NetworkType.L2TUNNEL)
 
     @classmethod
     def parse(cls, text: str, *, field: str = "--type") -> NetworkType:
@@ -76,8 +76,9 @@ _V2_ORDER = [
 ]
 
 # Types whose kernel plumbing exists; the others parse but are refused until built.
-IMPLEMENTED_TYPES = frozenset({NetworkType.NAT, NetworkType.INTERNAL, NetworkType.PRIVATE, NetworkType.OVERLAY, NetworkType.TRANSPARENT,
-                               NetworkType.ICS})
+IMPLEMENTED_TYPES = frozenset(NetworkType)
+UPLINK_TYPES = frozenset({NetworkType.TRANSPARENT, NetworkType.L2BRIDGE, NetworkType.L2TUNNEL})  # take over an adapter
+MAC_REWRITE_TYPES = frozenset({NetworkType.L2BRIDGE, NetworkType.L2TUNNEL})  # endpoints use the host's MAC on the wire
 VXLAN_PORT = 4789
 VXLAN_OVERHEAD = 50  # outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 (HNS's EncapOverhead idea)
 MAX_VSID = (1 << 24) - 1
@@ -117,6 +118,7 @@ class Uplink:
     adapter: str
     addresses: tuple[str, ...] = ()  # "192.0.2.10/24" (with "brd 192.0.2.255" when the adapter had one)
     routes: tuple[str, ...] = ()  # "0.0.0.0/0 via 192.0.2.1 metric 0 proto 3 scope 0"
+    mac: str = ""  # the adapter's MAC, which the bridge takes: the host keeps its identity on the LAN
 
 
 def dr_mac_for(network_id: str) -> str:

@@ -23,7 +23,17 @@ from hnsctl.models.endpoint import (
 )
 from hnsctl.models.namespace import Namespace
 from hnsctl.models.policy import Policy
-from hnsctl.models.network import IPAddress, Network, NetworkRequest, Subnet, parse_address, parse_dns_servers, validate_dns_suffix
+from hnsctl.models.network import (
+    MAC_REWRITE_TYPES,
+    IPAddress,
+    Network,
+    NetworkRequest,
+    NetworkType,
+    Subnet,
+    parse_address,
+    parse_dns_servers,
+    validate_dns_suffix,
+)
 from hnsctl.service import checks, ipam
 from hnsctl.service.namespace import NamespaceService, resolve_namespace
 from hnsctl.service.network import DEFAULT_NETWORK_NAME, NetworkService, validate_request
@@ -123,6 +133,7 @@ def port_spec(endpoint: Endpoint, network: Network) -> PortSpec:
         bridge=network.bridge_name,
         mac=kernel_mac(endpoint.mac),
         mtu=network.mtu,
+        isolated=network.type is NetworkType.L2TUNNEL,
     )
 
 
@@ -170,6 +181,9 @@ def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]
                 if network is not None:
                     backend.remove_remote(remote_spec(endpoint, network, store.load_endpoints()))
             else:
+                network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
+                if network is not None and network.type in MAC_REWRITE_TYPES and endpoint.ip.version == 4:
+                    backend.l2bridge_endpoint(network.id.replace("-", "")[:8], str(endpoint.ip), None)
                 backend.delete_port(endpoint.host_side, endpoint.id)
             fault_point("endpoint-delete:port")
             store.remove_endpoint(endpoint.id)
@@ -296,6 +310,10 @@ class EndpointService:
             with Reverter() as revert:
                 self.backend.create_port(port_spec(endpoint, network))
                 revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side, endpoint.id))
+                if network.type in MAC_REWRITE_TYPES and endpoint.ip.version == 4:
+                    short = network.id.replace("-", "")[:8]
+                    self.backend.l2bridge_endpoint(short, str(endpoint.ip), kernel_mac(endpoint.mac))
+                    revert.add("remove the endpoint from the MAC rewriting", lambda: self.backend.l2bridge_endpoint(short, str(endpoint.ip), None))
                 fault_point("endpoint-create:port")
                 if request.namespace or request.host:
                     endpoint = self._attach_locked(endpoint, network, request.namespace, host=request.host, revert=revert, others=endpoints)

@@ -15,6 +15,7 @@ from hnsctl.models.network import (
     NetworkRequest,
     VXLAN_OVERHEAD,
     NetworkType,
+    UPLINK_TYPES,
     Overlay,
     Subnet,
     Uplink,
@@ -102,10 +103,10 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
             + ", ".join(sorted(t.value for t in IMPLEMENTED_TYPES)) + ")",
             hns_name="HCN_E_REQUEST_UNSUPPORTED",
         )
-    if net_type is NetworkType.TRANSPARENT and not request.adapter:
-        raise InvalidInput("a transparent network needs --adapter: the host interface whose LAN the endpoints join",
+    if net_type in UPLINK_TYPES and not request.adapter:
+        raise InvalidInput(f"a {net_type.value} network needs --adapter: the host interface whose LAN the endpoints join",
                            hns_name="HCN_E_ADAPTER_NOT_FOUND")
-    if request.adapter and net_type not in (NetworkType.OVERLAY, NetworkType.TRANSPARENT):
+    if request.adapter and net_type not in UPLINK_TYPES | {NetworkType.OVERLAY}:
         raise InvalidInput(f"NetworkAdapterName does not apply to {net_type.value} networks: they have no uplink adapter")
     vsid, vxlan_port, provider_address = _validate_overlay(request, net_type)
     if request.vlan not in (None, ""):
@@ -200,7 +201,7 @@ class NetworkService:
     def create_locked(self, wanted: ValidatedRequest, existing: list[Network]) -> Network:
         """Create with the state lock already held (also used for the on-demand default network)."""
         checks.check_name_free(wanted.name, existing)
-        if wanted.type is NetworkType.TRANSPARENT:
+        if wanted.type in UPLINK_TYPES:
             return self._create_transparent(wanted, existing)
         routes = self.backend.list_routes()
         subnets = wanted.subnets or (self._free_subnet(wanted, existing, routes),)
@@ -240,27 +241,29 @@ class NetworkService:
                 raise Conflict(f"--adapter {adapter}: network {other.name!r} already uses it as its external switch",
                                hint=f"one network per adapter; delete {other.name!r} first", hns_name="HCN_E_NETWORK_ALREADY_EXISTS")
         self.backend.check_adapter_free(adapter)
+        addresses, routes = self.backend.adapter_state(adapter)
         network = Network(
-            id=self._new_id(wanted.id, existing), name=wanted.name, type=wanted.type, subnets=wanted.subnets,
+            id=self._new_id(wanted.id, existing), name=wanted.name, type=wanted.type, subnets=wanted.subnets or _lan_subnets(addresses, routes),
             dns_servers=wanted.dns_servers, dns_suffix=wanted.dns_suffix, flags=wanted.flags,
             created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            uplink=Uplink(adapter),
+            uplink=Uplink(adapter, addresses, routes, mac=self.backend.adapter_mac(adapter)),
         )
+        if not network.subnets:
+            raise InvalidInput(f"--adapter {adapter} has no IPv4 address to take the LAN's subnet from: give --subnet (and --gateway)")
         plan = plan_network(network)
         with Reverter() as revert:
             self.backend.create_bridge(plan.bridge)
             revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name, network.id))
             fault_point("network-create:bridge")
-            addresses, routes = self.backend.adapter_state(adapter)
-            network = replace(network, uplink=Uplink(adapter, addresses, routes), subnets=network.subnets or _lan_subnets(addresses, routes))
-            if not network.subnets:
-                raise InvalidInput(f"--adapter {adapter} has no IPv4 address to take the LAN's subnet from: give --subnet (and --gateway)")
             # the record first: from here on, whatever happens, reconcile and delete know what to give back
             self.store.save_network(network)
             revert.add(f"forget network {network.name}", lambda: self.store.remove_network(network.id))
             fault_point("network-create:firewall")
             revert.add(f"give {adapter} back its addresses", lambda: self.backend.give_back_adapter(plan.bridge.name, adapter, addresses, routes))
             self.backend.move_to_bridge(plan.bridge.name, adapter, addresses, routes)
+            if plan.l2bridge is not None:
+                self.backend.apply_l2bridge(plan.l2bridge)
+                revert.add("remove the MAC rewriting", lambda: self.backend.remove_l2bridge(network.id, plan.l2bridge.short))  # type: ignore[union-attr]
             fault_point("network-create:saved")
             revert.success()
         return network
@@ -301,6 +304,8 @@ class NetworkService:
                 if network.uplink is not None:
                     u = network.uplink
                     self.backend.give_back_adapter(plan.bridge.name, u.adapter, u.addresses, u.routes)
+                if plan.l2bridge is not None:
+                    self.backend.remove_l2bridge(network.id, plan.l2bridge.short)
                 self.backend.remove_firewall(network.id)
                 fault_point("network-delete:firewall")
                 if plan.vxlan is not None:

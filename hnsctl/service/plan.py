@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from hnsctl.backend.base import BridgeSpec, NetworkFirewall, NetworkPlan, VxlanSpec
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from hnsctl.backend.base import BridgeSpec, L2BridgeSpec, NetworkFirewall, NetworkPlan, VxlanSpec
 from hnsctl.models.endpoint import kernel_mac
-from hnsctl.models.network import Network, NetworkType
+from hnsctl.models.network import MAC_REWRITE_TYPES, Network, NetworkType
+
+if TYPE_CHECKING:
+    from hnsctl.models.endpoint import Endpoint
 
 
-def plan_network(network: Network) -> NetworkPlan:
+def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> NetworkPlan:
+    """`endpoints`: the network's endpoints, for the kernel state that lists them (l2bridge's MAC map)."""
     addresses: tuple[str, ...] = ()
     if network.type.has_host_address:
         addresses = tuple(f"{s.gateway}/{s.prefix.prefixlen}" for s in network.subnets if s.gateway is not None)
     overlay = network.overlay
-    bridge = BridgeSpec(name=network.bridge_name, owner=network.id, addresses=addresses,
-                        mac=kernel_mac(overlay.dr_mac) if overlay and overlay.dr_mac else None, mtu=network.mtu)
+    mac = kernel_mac(overlay.dr_mac) if overlay and overlay.dr_mac else (network.uplink.mac if network.uplink and network.uplink.mac else None)
+    bridge = BridgeSpec(name=network.bridge_name, owner=network.id, addresses=addresses, mac=mac, mtu=network.mtu)
     vxlan = None
     if overlay is not None:
         vxlan = VxlanSpec(name=network.vxlan_name, owner=network.id, bridge=network.bridge_name, vni=overlay.vsid,
                           port=overlay.vxlan_port, local=overlay.provider_address, underlay=overlay.adapter, mtu=overlay.mtu)
-    if network.type is NetworkType.TRANSPARENT:
+    if network.uplink is not None:
         # the LAN's own router does the routing; hnsctl adds no NAT and no isolation
-        return NetworkPlan(bridge=bridge, firewall=None, forwarding=set())
+        l2bridge = None
+        if network.type in MAC_REWRITE_TYPES and network.uplink.mac:
+            l2bridge = L2BridgeSpec(owner=network.id, short=network.id.replace("-", "")[:8], adapter=network.uplink.adapter,
+                                    host_mac=network.uplink.mac,
+                                    endpoints=tuple((str(e.ip), kernel_mac(e.mac)) for e in endpoints if e.ip.version == 4 and not e.remote))
+        return NetworkPlan(bridge=bridge, firewall=None, forwarding=set(), l2bridge=l2bridge)
     if network.type in (NetworkType.NAT, NetworkType.OVERLAY, NetworkType.ICS):
         # overlay: traffic to other hosts' subnets stays on the bridge (no NAT); anything else leaves as the host
         firewall = NetworkFirewall(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import PortMapSpec
-from hnsctl.models.network import NetworkType
+from hnsctl.models.network import MAC_REWRITE_TYPES, NetworkType
 from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
 from hnsctl.service.endpoint import interface_config, port_spec, remote_spec
 from hnsctl.service.namespace import resolv_conf_for
@@ -217,6 +217,13 @@ class _Run:
                            f"move {u.adapter} and its recorded addresses and routes back into the bridge")
                 if self.repair:
                     self.backend.move_to_bridge(plan.bridge.name, u.adapter, u.addresses, u.routes)
+            if network.type in MAC_REWRITE_TYPES:
+                mine = [e for e in self.endpoint_list if e.network_id == network.id]
+                l2 = plan_network(network, mine).l2bridge
+                if l2 is not None and self.backend.l2bridge_state(network.id, l2.short) != (4, frozenset(l2.endpoints)):
+                    self.found("network", network.name, network.id, "MAC rewriting rules or endpoint entries differ", "rewrite them")
+                    if self.repair:
+                        self.backend.apply_l2bridge(l2)
             if plan.firewall is not None and network.id not in self.firewall_owners:
                 self.found("network", network.name, network.id, "nftables rules are missing", "re-apply the rules")
                 if self.repair:

@@ -96,3 +96,37 @@ def test_a_crash_never_loses_the_adapters_addresses(host: Host) -> None:
     assert killed_at(host, "network-delete:firewall", ["network", "delete", "lan"]) == -9  # given back, bridge still there
     host.ok("reconcile")
     assert host.json("network", "list") == [] and adapter_state(host) == before
+
+
+def test_l2bridge_endpoints_use_the_hosts_mac_on_the_wire(host: Host) -> None:
+    machine = lan(host)
+    host_mac = json.loads(ip("-j", "link", "show", "eth1", netns=host.name).stdout)[0]["address"]
+    before = adapter_state(host)
+    host.ok("network", "create", "l2", "--type", "l2bridge", "--adapter", "eth1", "--subnet", "198.18.0.0/24", "--gateway", LAN_HOST)
+    endpoint = host.json("endpoint", "create", "web", "--network", "l2", "--namespace", "web", "--ip", "198.18.0.100")
+    server = Server("web", "0.0.0.0", connections=2)
+    try:
+        assert connect(machine, "198.18.0.100") == LAN_HOST  # both ways through the MAC rewrite
+    finally:
+        server.stop()
+    neighbours = ip("neigh", "show", "198.18.0.100", netns=machine).stdout
+    assert host_mac in neighbours and endpoint["MacAddress"].replace("-", ":").lower() not in neighbours  # the LAN sees the host
+    bridge = host.json("network", "show", "l2")["BridgeName"]
+    assert json.loads(ip("-j", "link", "show", bridge, netns=host.name).stdout)[0]["address"] == host_mac
+    assert host.json("reconcile")["Differences"] == []
+    host.nft("flush", "chain", "bridge", "hnsctl", "prerouting")
+    assert host.json("reconcile")["Differences"][0]["Problem"].startswith("MAC rewriting")
+    assert host.json("reconcile")["Differences"] == []
+    host.ok("endpoint", "delete", "web")
+    assert "198.18.0.100" not in host.nft("list", "table", "bridge", "hnsctl").stdout
+    host.ok("network", "delete", "l2")
+    assert adapter_state(host) == before and host.nft("list", "table", "bridge", "hnsctl").returncode != 0
+
+
+def test_l2tunnel_isolates_endpoint_ports(host: Host) -> None:
+    lan(host)
+    host.ok("network", "create", "tun", "--type", "l2tunnel", "--adapter", "eth1", "--subnet", "198.18.0.0/24")
+    endpoint = host.json("endpoint", "create", "a", "--network", "tun", "--ip", "198.18.0.101")
+    details = json.loads(ip("-j", "-d", "link", "show", endpoint["HostInterfaceName"], netns=host.name).stdout)[0]
+    assert details["linkinfo"]["info_slave_data"]["isolated"] is True  # endpoints meet only through the uplink
+    host.ok("network", "delete", "tun", "--force")

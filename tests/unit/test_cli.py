@@ -160,10 +160,10 @@ def test_create_with_a_bad_name_exits_2_and_writes_nothing(env_state: Path, caps
     assert not env_state.exists()
 
 
-def test_create_with_an_unbuilt_type_exits_2(env_state: Path, capsys) -> None:
+def test_create_without_a_required_flag_exits_2(env_state: Path, capsys) -> None:
     code, _, err = run_main(["network", "create", "x", "--type", "l2bridge"], capsys)
     assert code == 2
-    assert "not supported yet" in err
+    assert "needs --adapter" in err
     assert not env_state.exists()
 
 
@@ -171,7 +171,7 @@ def test_create_error_as_json_names_the_hcn_error(env_state: Path, capsys) -> No
     code, _, err = run_main(["network", "create", "x", "--type", "L2Bridge", "-o", "json"], capsys)
     assert code == 2
     body = json.loads(err)
-    assert body["ErrorName"] == "HCN_E_REQUEST_UNSUPPORTED"
+    assert body["ErrorName"] == "HCN_E_ADAPTER_NOT_FOUND"
     assert body["ExitCode"] == 2
 
 
@@ -294,7 +294,7 @@ def test_a_missing_json_file_exits_2(env_state: Path, tmp_path: Path, capsys) ->
         ("{not json", "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
         ('{"Name": "x", "Subnetz": []}', "invalid JSON field Subnetz"),
-        ('{"Name": "x", "Type": "L2Tunnel"}', "not supported yet"),
+        ('{"Name": "x", "Type": "L2Tunnel"}', "needs --adapter"),
     ],
 )
 def test_a_bad_json_file_exits_2_naming_the_problem(env_state: Path, tmp_path: Path, capsys, content: str, message: str) -> None:

@@ -200,11 +200,11 @@ def test_network_type_parse_refuses_non_ascii_digits_cleanly(text: str) -> None:
 def test_implemented_types() -> None:
     from hnsctl.models.network import IMPLEMENTED_TYPES
 
-    assert {t.value for t in IMPLEMENTED_TYPES} == {"nat", "internal", "private", "overlay", "transparent", "ics"}
+    assert IMPLEMENTED_TYPES == frozenset(NetworkType)
 
 
 def test_private_networks_have_no_host_address() -> None:
-    assert [t for t in NetworkType if not t.has_host_address] == [NetworkType.TRANSPARENT, NetworkType.PRIVATE]
+    assert {t for t in NetworkType if not t.has_host_address} == {NetworkType.TRANSPARENT, NetworkType.L2BRIDGE, NetworkType.L2TUNNEL, NetworkType.PRIVATE}
 
 
 # ------------------------------------------------------------------ DNS

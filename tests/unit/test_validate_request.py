@@ -22,14 +22,13 @@ def request(**fields) -> NetworkRequest:
     return NetworkRequest(**fields)
 
 
-@pytest.mark.parametrize("net_type", ["l2bridge", "l2tunnel", "L2Bridge", "3"])
-def test_unsupported_types_are_refused_with_exit_2(net_type: str) -> None:
+@pytest.mark.parametrize("net_type", ["transparent", "l2bridge", "l2tunnel", "L2Bridge", "3"])
+def test_uplink_types_need_an_adapter(net_type: str) -> None:
     with pytest.raises(InvalidInput) as info:
         validate_request(request(type=net_type))
     assert info.value.exit_code == ExitCode.USAGE
-    assert "is not supported yet" in info.value.message
-    assert "(supported: ics, internal, nat, overlay, private, transparent)" in info.value.message
-    assert info.value.hns_name == "HCN_E_REQUEST_UNSUPPORTED"
+    assert "needs --adapter" in info.value.message
+    assert info.value.hns_name == "HCN_E_ADAPTER_NOT_FOUND"
 
 
 @pytest.mark.parametrize("net_type", ["nat", "NAT", "internal", "Internal", "private", "0", "6", "7"])
