@@ -45,6 +45,7 @@ class NetworkFirewall:
     allow_forwarding: bool = False
     isolate: bool = False
     dns_forward: tuple[tuple[str, str], ...] = ()  # (gateway, upstream resolver): ICS's DNS forwarder
+    snat: tuple[tuple[IPNetwork, str, tuple[IPNetwork, ...]], ...] = ()  # l2bridge OutBoundNAT: (subnet, host IP, exceptions)
 
 
 @dataclass(frozen=True)

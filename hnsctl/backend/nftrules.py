@@ -138,6 +138,14 @@ def network_rules(firewall: NetworkFirewall) -> list[Rule]:
                           {"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": {"set": [6, 17]}}},
                           {"match": {"op": "==", "left": {"payload": {"protocol": "th", "field": "dport"}}, "right": 53}},
                           {"dnat": {"family": "ip", "addr": upstream}}))
+    for subnet, host_ip, exceptions in firewall.snat:
+        # l2bridge OutBoundNAT: bridged endpoint traffic (br_netfilter) leaving the LAN goes out as the host
+        keep = [{"prefix": {"addr": str(p.network_address), "len": p.prefixlen}} for p in (subnet, *exceptions) if p.version == 4]
+        rules.append(rule("postrouting", f"outboundnat {subnet}",
+                          f"ip saddr {subnet} ip daddr != {{ {', '.join(str(p) for p in (subnet, *exceptions))} }} snat ip to {host_ip}",
+                          _saddr(subnet),
+                          {"match": {"op": "!=", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"set": keep}}},
+                          {"snat": {"family": "ip", "addr": host_ip}}))
     for prefix in firewall.masquerade:
         proto = "ip" if prefix.version == 4 else "ip6"
         rules.append(rule("postrouting", f"masquerade {prefix}",

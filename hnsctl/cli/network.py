@@ -99,6 +99,8 @@ def create(
     vsid: Annotated[Optional[int], typer.Option("--vsid", help="overlay: the VXLAN network identifier (VNI) shared by every host of the overlay.", show_default=False)] = None,
     vxlan_port: Annotated[Optional[int], typer.Option("--vxlan-port", help="overlay: UDP port of the VXLAN traffic.", show_default="4789")] = None,
     provider_address: Annotated[Optional[str], typer.Option("--provider-address", help="overlay: this host's underlay address (HNS ManagementIP).", show_default="the default route's interface address")] = None,
+    outbound_nat: Annotated[bool, typer.Option("--outbound-nat", help="l2bridge/l2tunnel: endpoint traffic leaving the LAN goes out as the host's address (HNS OutBoundNAT).")] = False,
+    outbound_nat_exception: Annotated[Optional[list[str]], typer.Option("--outbound-nat-exception", help="With --outbound-nat: a destination CIDR that keeps the endpoint's address; repeatable.", show_default=False)] = None,
     vlan: Annotated[Optional[int], typer.Option("--vlan", help="VLAN isolation (HNS VLAN policy): needs an uplink adapter; refused with the reason on the built types.", show_default=False)] = None,
     adapter: Annotated[Optional[str], typer.Option("--adapter", help="overlay: the underlay interface (HNS NetworkAdapterName); its first IPv4 address is the provider address.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
@@ -120,6 +122,8 @@ def create(
     request = build_request(name, net_type, subnet or [], gateway or [], dns or [], dns_suffix, json_source)
     overlay_changes = {key: value for key, value in (("vsid", vsid), ("vxlan_port", vxlan_port),
                                                       ("provider_address", provider_address), ("adapter", adapter), ("vlan", vlan)) if value is not None}
+    if outbound_nat or outbound_nat_exception:
+        overlay_changes.update(outbound_nat=outbound_nat, outbound_nat_exceptions=tuple(outbound_nat_exception or ()))
     if overlay_changes:
         request = dataclasses.replace(request, **overlay_changes)
     if non_persistent:

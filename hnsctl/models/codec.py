@@ -44,7 +44,9 @@ def network_to_record(network: Network) -> dict[str, Any]:
                         "adapter": network.overlay.adapter, "vxlan_port": network.overlay.vxlan_port,
                         "mtu": network.overlay.mtu, "dr_mac": network.overlay.dr_mac}} if network.overlay else {}),
         **({"uplink": {"adapter": network.uplink.adapter, "addresses": list(network.uplink.addresses),
-                       "routes": list(network.uplink.routes), "mac": network.uplink.mac}} if network.uplink else {}),
+                       "routes": list(network.uplink.routes), "mac": network.uplink.mac,
+                       "outbound_nat": network.uplink.outbound_nat,
+                       "outbound_nat_exceptions": list(network.uplink.outbound_nat_exceptions)}} if network.uplink else {}),
     }
 
 
@@ -90,7 +92,8 @@ def _uplink_from_record(raw: Any) -> Uplink | None:
     if not isinstance(raw, dict):
         raise CodecError("field 'uplink' must be a table")
     return Uplink(adapter=_str(raw, "adapter"), addresses=_str_list(raw, "addresses"), routes=_str_list(raw, "routes"),
-                  mac=str(raw.get("mac", "")))
+                  mac=str(raw.get("mac", "")), outbound_nat=bool(raw.get("outbound_nat", False)),
+                  outbound_nat_exceptions=_str_list(raw, "outbound_nat_exceptions"))
 
 
 def _overlay_from_record(raw: Any) -> Overlay | None:

@@ -67,6 +67,8 @@ def network_to_v1(network: Network, *, endpoint_count: int = 0) -> dict[str, Any
            if network.overlay else {}),
         **({"NetworkAdapterName": network.uplink.adapter, "MovedAddresses": list(network.uplink.addresses),
             "MovedRoutes": list(network.uplink.routes)} if network.uplink else {}),
+        **({"OutboundNat": True, "OutboundNatExceptions": list(network.uplink.outbound_nat_exceptions)}
+           if network.uplink and network.uplink.outbound_nat else {}),
         "CurrentEndpointCount": endpoint_count,
         "State": 1,
         "BridgeName": network.bridge_name,

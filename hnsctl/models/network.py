@@ -119,6 +119,8 @@ class Uplink:
     addresses: tuple[str, ...] = ()  # "192.0.2.10/24" (with "brd 192.0.2.255" when the adapter had one)
     routes: tuple[str, ...] = ()  # "0.0.0.0/0 via 192.0.2.1 metric 0 proto 3 scope 0"
     mac: str = ""  # the adapter's MAC, which the bridge takes: the host keeps its identity on the LAN
+    outbound_nat: bool = False  # l2bridge: endpoint traffic leaving the LAN is SNATed to the host's address
+    outbound_nat_exceptions: tuple[str, ...] = ()  # destinations (CIDR) that keep the endpoint's address
 
 
 def dr_mac_for(network_id: str) -> str:
@@ -273,3 +275,5 @@ class NetworkRequest:
     vxlan_port: object = None
     provider_address: str | None = None
     vlan: object = None
+    outbound_nat: bool = False
+    outbound_nat_exceptions: tuple[str, ...] = ()

@@ -15,6 +15,7 @@ from hnsctl.models.network import (
     NetworkRequest,
     VXLAN_OVERHEAD,
     NetworkType,
+    MAC_REWRITE_TYPES,
     UPLINK_TYPES,
     Overlay,
     Subnet,
@@ -59,6 +60,8 @@ class ValidatedRequest:
     vxlan_port: int = 4789
     provider_address: str | None = None
     adapter: str | None = None
+    outbound_nat: bool = False
+    outbound_nat_exceptions: tuple[str, ...] = ()
 
 
 def _validate_overlay(request: NetworkRequest, net_type: NetworkType) -> tuple[int | None, int, str | None]:
@@ -109,6 +112,14 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
     if request.adapter and net_type not in UPLINK_TYPES | {NetworkType.OVERLAY}:
         raise InvalidInput(f"NetworkAdapterName does not apply to {net_type.value} networks: they have no uplink adapter")
     vsid, vxlan_port, provider_address = _validate_overlay(request, net_type)
+    if (request.outbound_nat or request.outbound_nat_exceptions) and net_type not in MAC_REWRITE_TYPES:
+        raise InvalidInput(f"--outbound-nat applies to l2bridge and l2tunnel networks, not {net_type.value} "
+                           "(nat and ics networks always NAT; elsewhere add an outboundnat policy to an endpoint)")
+    if request.outbound_nat_exceptions and not request.outbound_nat:
+        raise InvalidInput("--outbound-nat-exception needs --outbound-nat")
+    from hnsctl.models.policy import parse_prefix
+
+    outbound_exceptions = tuple(str(parse_prefix(e, field="--outbound-nat-exception")) for e in request.outbound_nat_exceptions)
     if request.vlan not in (None, ""):
         raise InvalidInput(
             f"--vlan {request.vlan}: VLAN isolation tags traffic on an uplink adapter, and {net_type.value} networks have none; "
@@ -155,6 +166,8 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
         vxlan_port=vxlan_port,
         provider_address=provider_address,
         adapter=request.adapter or None,
+        outbound_nat=bool(request.outbound_nat),
+        outbound_nat_exceptions=outbound_exceptions,
     )
 
 
@@ -246,7 +259,8 @@ class NetworkService:
             id=self._new_id(wanted.id, existing), name=wanted.name, type=wanted.type, subnets=wanted.subnets or _lan_subnets(addresses, routes),
             dns_servers=wanted.dns_servers, dns_suffix=wanted.dns_suffix, flags=wanted.flags,
             created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            uplink=Uplink(adapter, addresses, routes, mac=self.backend.adapter_mac(adapter)),
+            uplink=Uplink(adapter, addresses, routes, mac=self.backend.adapter_mac(adapter), outbound_nat=wanted.outbound_nat,
+                          outbound_nat_exceptions=wanted.outbound_nat_exceptions),
         )
         if not network.subnets:
             raise InvalidInput(f"--adapter {adapter} has no IPv4 address to take the LAN's subnet from: give --subnet (and --gateway)")
@@ -261,6 +275,11 @@ class NetworkService:
             fault_point("network-create:firewall")
             revert.add(f"give {adapter} back its addresses", lambda: self.backend.give_back_adapter(plan.bridge.name, adapter, addresses, routes))
             self.backend.move_to_bridge(plan.bridge.name, adapter, addresses, routes)
+            if plan.firewall is not None:
+                revert.add(f"remove rules of {network.id}", lambda: self.backend.remove_firewall(network.id))
+                self.backend.apply_network_firewall(plan.firewall)
+            for version in sorted(plan.forwarding):
+                self.backend.enable_forwarding(version)
             if plan.l2bridge is not None:
                 self.backend.apply_l2bridge(plan.l2bridge)
                 revert.add("remove the MAC rewriting", lambda: self.backend.remove_l2bridge(network.id, plan.l2bridge.short))  # type: ignore[union-attr]

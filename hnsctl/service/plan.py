@@ -32,7 +32,16 @@ def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> Networ
             l2bridge = L2BridgeSpec(owner=network.id, short=network.id.replace("-", "")[:8], adapter=network.uplink.adapter,
                                     host_mac=network.uplink.mac,
                                     endpoints=tuple((str(e.ip), kernel_mac(e.mac)) for e in endpoints if e.ip.version == 4 and not e.remote))
-        return NetworkPlan(bridge=bridge, firewall=None, forwarding=set(), l2bridge=l2bridge)
+        firewall = None
+        host_ip = next((a.split("/")[0] for a in network.uplink.addresses if ":" not in a.split()[0]), None)
+        if network.uplink.outbound_nat and host_ip:
+            import ipaddress
+
+            exceptions = tuple(ipaddress.ip_network(e) for e in network.uplink.outbound_nat_exceptions)
+            firewall = NetworkFirewall(owner=network.id, bridge=network.bridge_name,
+                                       snat=tuple((s.prefix, host_ip, exceptions) for s in network.subnets if s.prefix.version == 4))
+        # replies to SNATed traffic arrive for the host's MAC and are routed back to the endpoint once de-NATed
+        return NetworkPlan(bridge=bridge, firewall=firewall, forwarding={4} if firewall else set(), l2bridge=l2bridge)
     if network.type in (NetworkType.NAT, NetworkType.OVERLAY, NetworkType.ICS):
         # overlay: traffic to other hosts' subnets stays on the bridge (no NAT); anything else leaves as the host
         firewall = NetworkFirewall(

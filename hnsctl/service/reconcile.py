@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import PortMapSpec
-from hnsctl.models.network import MAC_REWRITE_TYPES, NetworkType
+from hnsctl.models.network import MAC_REWRITE_TYPES
 from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
 from hnsctl.service.endpoint import interface_config, port_spec, remote_spec
 from hnsctl.service.namespace import resolv_conf_for
@@ -228,7 +228,7 @@ class _Run:
                 self.found("network", network.name, network.id, "nftables rules are missing", "re-apply the rules")
                 if self.repair:
                     self.backend.apply_network_firewall(plan.firewall)
-            if self.repair and network.type in (NetworkType.NAT, NetworkType.OVERLAY):
+            if self.repair:
                 for version in sorted(plan.forwarding):
                     self.backend.enable_forwarding(version)
 

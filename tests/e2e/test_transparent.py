@@ -130,3 +130,22 @@ def test_l2tunnel_isolates_endpoint_ports(host: Host) -> None:
     details = json.loads(ip("-j", "-d", "link", "show", endpoint["HostInterfaceName"], netns=host.name).stdout)[0]
     assert details["linkinfo"]["info_slave_data"]["isolated"] is True  # endpoints meet only through the uplink
     host.ok("network", "delete", "tun", "--force")
+
+
+def test_l2bridge_outbound_nat_with_exceptions(host: Host) -> None:
+    machine = lan(host)
+    ip("addr", "add", "203.0.113.1/32", "dev", "lo", netns=machine)  # a destination beyond the LAN, via its router
+    ip("addr", "add", "203.0.114.1/32", "dev", "lo", netns=machine)
+    host.ok("network", "create", "l2", "--type", "l2bridge", "--adapter", "eth1", "--subnet", "198.18.0.0/24", "--gateway", LAN_HOST,
+            "--outbound-nat", "--outbound-nat-exception", "203.0.114.0/24")
+    assert host.json("network", "show", "l2")["OutboundNatExceptions"] == ["203.0.114.0/24"]
+    host.ok("endpoint", "create", "web", "--network", "l2", "--namespace", "web", "--ip", "198.18.0.100")
+    server = Server(machine, "0.0.0.0", connections=3)
+    try:
+        assert connect("web", "203.0.114.1") == "198.18.0.100"  # an exception keeps its own address
+        assert connect("web", "203.0.113.1") == ADAPTER_ADDRESS  # leaves the LAN as the host
+        assert connect("web", LAN_HOST) == "198.18.0.100"  # the LAN itself is never NATed
+    finally:
+        server.stop()
+    assert host.hnsctl("network", "create", "x", "--outbound-nat").returncode == 2  # nat networks always NAT
+    host.ok("network", "delete", "l2", "--force")
