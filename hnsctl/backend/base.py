@@ -239,6 +239,9 @@ class Backend(Protocol):
     def adapter_held(self, bridge: str, adapter: str) -> bool:
         """The adapter is a port of the bridge."""
 
+    def vlan_support(self) -> dict[str, tuple[bool, str]]:
+        """{"802.1q": (works, detail), "bridge-vlan-filtering": (works, detail)}, probed in a throwaway namespace."""
+
     def adapter_mac(self, adapter: str) -> str:
         """The adapter's MAC (kernel form)."""
 

@@ -118,6 +118,11 @@ class DryRunBackend:
     def adapter_held(self, bridge: str, adapter: str) -> bool:
         return True
 
+    def vlan_support(self) -> dict[str, tuple[bool, str]]:
+        from hnsctl.backend.probe import vlan_support
+
+        return vlan_support()
+
     def adapter_mac(self, adapter: str) -> str:
         if self._reader is None:
             return "00:00:00:00:00:00"

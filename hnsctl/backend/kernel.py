@@ -131,6 +131,11 @@ class KernelBackend:
     def adapter_held(self, bridge: str, adapter: str) -> bool:
         return self.uplinks.holds(bridge, adapter)
 
+    def vlan_support(self) -> dict[str, tuple[bool, str]]:
+        from hnsctl.backend.probe import vlan_support
+
+        return vlan_support()
+
     def adapter_mac(self, adapter: str) -> str:
         return self.uplinks.mac(adapter)
 

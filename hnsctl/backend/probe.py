@@ -62,7 +62,27 @@ def _links(ipr: Any) -> list[tuple[str, bool, str]]:
         ipr.tc("replace", kind="tbf", index=index, handle="1:", rate=125000, burst=32768, latency=50000)
 
     results.append(_attempt("tc", tbf, "tc tbf works (QoS)"))
+    results.extend(_vlans(ipr))
     return results
+
+
+def _vlans(ipr: Any) -> list[tuple[str, bool, str]]:
+    """The two ways to put a network on a VLAN: 802.1Q sub-interfaces, or bridge VLAN filtering."""
+
+    def dot1q() -> None:
+        index = ipr.link("get", ifname="probe-v0")[0]["index"]
+        ipr.link("add", ifname="probe-v0.7", kind="vlan", link=index, vlan_id=7)
+
+    return [
+        _attempt("802.1q", dot1q, "802.1Q VLAN interfaces work"),
+        _attempt("bridge-vlan-filtering", lambda: ipr.link("add", ifname="probe-brv", kind="bridge", br_vlan_filtering=1),
+                 "bridge VLAN filtering works"),
+    ]
+
+
+def vlan_support() -> dict[str, tuple[bool, str]]:
+    """Only the VLAN probes' answers, for `network create --vlan`."""
+    return {name: (works, detail) for name, works, detail in probe_kernel() if name in ("802.1q", "bridge-vlan-filtering")}
 
 
 def _nftables() -> tuple[str, bool, str]:

@@ -62,6 +62,7 @@ class ValidatedRequest:
     adapter: str | None = None
     outbound_nat: bool = False
     outbound_nat_exceptions: tuple[str, ...] = ()
+    vlan: int | None = None
 
 
 def _validate_overlay(request: NetworkRequest, net_type: NetworkType) -> tuple[int | None, int, str | None]:
@@ -120,13 +121,21 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
     from hnsctl.models.policy import parse_prefix
 
     outbound_exceptions = tuple(str(parse_prefix(e, field="--outbound-nat-exception")) for e in request.outbound_nat_exceptions)
+    vlan = None
     if request.vlan not in (None, ""):
-        raise InvalidInput(
-            f"--vlan {request.vlan}: VLAN isolation tags traffic on an uplink adapter, and {net_type.value} networks have none; "
-            "the types that do (transparent, l2bridge, l2tunnel) are not built yet",
-            hint="isolate with separate networks (one bridge each) or an overlay VSID instead",
-            hns_name="HCN_E_REQUEST_UNSUPPORTED",
-        )
+        try:
+            vlan = int(str(request.vlan).strip())
+        except ValueError:
+            raise InvalidInput(f"invalid --vlan {request.vlan!r}: expected a VLAN ID 1-4094") from None
+        if not 1 <= vlan <= 4094:
+            raise InvalidInput(f"invalid --vlan {vlan}: expected a VLAN ID 1-4094")
+        if net_type not in UPLINK_TYPES:
+            raise InvalidInput(
+                f"--vlan {vlan}: VLAN isolation tags traffic on an uplink adapter, and {net_type.value} networks have none "
+                "(transparent, l2bridge and l2tunnel networks do)",
+                hint="isolate with separate networks (one bridge each) or an overlay VSID instead",
+                hns_name="HCN_E_REQUEST_UNSUPPORTED",
+            )
     for policy in request.policies:
         raise InvalidInput(
             f"network policy type {policy.get('Type')!r} is not supported yet on {net_type.value} networks",
@@ -168,6 +177,7 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
         adapter=request.adapter or None,
         outbound_nat=bool(request.outbound_nat),
         outbound_nat_exceptions=outbound_exceptions,
+        vlan=vlan,
     )
 
 
@@ -254,6 +264,8 @@ class NetworkService:
                 raise Conflict(f"--adapter {adapter}: network {other.name!r} already uses it as its external switch",
                                hint=f"one network per adapter; delete {other.name!r} first", hns_name="HCN_E_NETWORK_ALREADY_EXISTS")
         self.backend.check_adapter_free(adapter)
+        if wanted.vlan is not None:
+            self._refuse_vlan(wanted.vlan)
         addresses, routes = self.backend.adapter_state(adapter)
         network = Network(
             id=self._new_id(wanted.id, existing), name=wanted.name, type=wanted.type, subnets=wanted.subnets or _lan_subnets(addresses, routes),
@@ -286,6 +298,20 @@ class NetworkService:
             fault_point("network-create:saved")
             revert.success()
         return network
+
+    def _refuse_vlan(self, vlan: int) -> None:
+        """Say exactly why --vlan cannot be honoured here, naming what the kernel lacks."""
+        support = self.backend.vlan_support()
+        missing = [name for name, (works, _detail) in sorted(support.items()) if not works]
+        if len(missing) == len(support):
+            raise InvalidInput(
+                f"--vlan {vlan}: this kernel has neither 802.1Q VLAN interfaces (the 8021q module) nor bridge VLAN "
+                "filtering (CONFIG_BRIDGE_VLAN_FILTERING), so traffic cannot be tagged",
+                hint="load 8021q (modprobe 8021q) or use a kernel with bridge VLAN filtering; `hnsctl doctor` shows both probes",
+                hns_name="HCN_E_REQUEST_UNSUPPORTED",
+            )
+        raise InvalidInput(f"--vlan {vlan}: VLAN tagging of an uplink is not built in hnsctl yet (the kernel could do it)",
+                           hns_name="HCN_E_REQUEST_UNSUPPORTED")
 
     def _overlay(self, wanted: ValidatedRequest, network_id: str, existing: list[Network]) -> Overlay:
         """This host's end of the VXLAN segment: the underlay interface, its address and MTU."""
