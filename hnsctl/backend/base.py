@@ -304,6 +304,9 @@ class Backend(Protocol):
     def load_balancer_state(self) -> dict[str, tuple[int, frozenset[str], frozenset[tuple[str | None, str, int]]]]:
         """Per load-balancer short ID found in the kernel: (rules in its chain, backend addresses, frontend keys)."""
 
+    def load_balancer_marks(self) -> set[int]:
+        """Connection marks present in the source-VIP map (`lb-snat`)."""
+
     def remove_load_balancers_except(self, keep: set[str], keep_marks: set[int] | None = None) -> list[str]:
         """Delete load-balancer chains, maps and elements whose short ID is not in `keep` (and source-VIP
         elements whose mark is not in `keep_marks`); returns the short IDs removed."""

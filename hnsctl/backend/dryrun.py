@@ -210,6 +210,9 @@ class DryRunBackend:
     def load_balancer_state(self) -> dict[str, tuple[int, frozenset[str], frozenset[tuple[str | None, str, int]]]]:
         return {}
 
+    def load_balancer_marks(self) -> set[int]:
+        return set()
+
     def remove_load_balancers_except(self, keep: set[str], keep_marks: set[int] | None = None) -> list[str]:
         return []
 

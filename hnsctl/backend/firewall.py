@@ -208,7 +208,8 @@ class Firewall:
                 self.nft.run(lbrules.apply_commands(spec), doing=doing)
         except KernelError as exc:
             if "File exists" in str(exc):
-                raise Conflict(f"{doing}: the kernel already sends one of its frontends elsewhere", hint="run `hnsctl reconcile`") from None
+                raise Conflict(f"{doing}: the kernel already holds one of its frontends or its source-VIP mark for another "
+                               "load balancer (a leftover)", hint="run `hnsctl reconcile`, which removes leftovers") from None
             raise
 
     def remove_load_balancer(self, spec: LoadBalancerSpec) -> None:
@@ -229,6 +230,17 @@ class Firewall:
             if commands:
                 self.nft.run(commands, doing=f"removing what is left of load balancer {spec.owner}")
         self.remove(spec.owner)  # drops the table once nothing of anybody is left in it
+
+    def load_balancer_marks(self) -> set[int]:
+        """One small map listed, not the table."""
+        try:
+            listing = self.nft.run([{"list": {"map": {"family": FAMILY, "table": TABLE, "name": lbrules.SNAT_MAP}}}],
+                                   doing="listing the source-VIP map")
+        except KernelError as exc:
+            if "No such file or directory" in str(exc):
+                return set()
+            raise
+        return {int(mark) for item in listing.get("nftables", []) if "map" in item for mark, _vip in item["map"].get("elem", [])}
 
     def load_balancer_state(self) -> dict[str, tuple[int, frozenset[str], frozenset[tuple[str | None, str, int]]]]:
         listing = self._listing()

@@ -204,6 +204,9 @@ class KernelBackend:
     def load_balancer_state(self) -> dict[str, tuple[int, frozenset[str], frozenset[tuple[str | None, str, int]]]]:
         return self.firewall.load_balancer_state()
 
+    def load_balancer_marks(self) -> set[int]:
+        return self.firewall.load_balancer_marks()
+
     def remove_load_balancers_except(self, keep: set[str], keep_marks: set[int] | None = None) -> list[str]:
         return self.firewall.remove_load_balancers_except(keep, keep_marks)
 

@@ -61,7 +61,8 @@ def infrastructure() -> list[tuple[str, str, str, bool]]:
     rules: list[tuple[str, str, str, bool]] = []
     for chain in ("prerouting", "output"):
         rules.append((chain, "hnsctl lb-vips", f"ip daddr . meta l4proto . th dport vmap @{VIP_MAP}", False))
-        rules.append((chain, "hnsctl lb-nodeports", f"fib daddr type local meta l4proto . th dport vmap @{NODEPORT_MAP}", False))
+        # not loopback: a host process on 127.0.0.1:<port> keeps its port (and DNAT from 127/8 would be dropped anyway)
+        rules.append((chain, "hnsctl lb-nodeports", f"fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @{NODEPORT_MAP}", False))
     rules.append(("postrouting", "hnsctl lb-snat", f"snat ip to ct mark map @{SNAT_MAP}", True))
     # Only the opening packet is refused: the reset the kernel sends back carries the same connection
     # (and mark) and passes these hooks too; refusing it again would turn "refused" into a hang.

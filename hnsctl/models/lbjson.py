@@ -124,12 +124,17 @@ def _from_v1(doc: dict[str, Any]) -> LoadBalancerRequest:
         if kind != "ELB":
             raise _fail(f"invalid JSON field {path}Type {policy.get('Type')!r}: a load balancer policy list holds ELB policies")
         _unknown(policy, V1_ELB_KEYS, path)
+        for key in ("ILB", "IsDSR", "LocalRoutedVip"):
+            if key in policy and not isinstance(policy[key], bool):
+                raise _fail(f"invalid JSON field {path}{key}: expected true or false")
         these = _strings(policy, "VIPs", path)
         if vips is not None and sorted(these) != sorted(vips):
             raise _fail(f"invalid JSON field {path}VIPs: every ELB policy of one list must name the same VIPs")
         vips = these
-        source_vip = policy.get("SourceVIP") or source_vip
-        dsr = dsr or bool(policy.get("IsDSR"))
+        if index and ((policy.get("SourceVIP") or None) != source_vip or bool(policy.get("IsDSR")) != dsr):
+            raise _fail(f"invalid JSON field {path}SourceVIP/IsDSR: every ELB policy of one list must have the same ones")
+        source_vip = policy.get("SourceVIP") or None
+        dsr = bool(policy.get("IsDSR"))
         flags = (PM_ILB if policy.get("ILB") else 0) | (PM_LOCAL_ROUTED_VIP if policy.get("LocalRoutedVip") or not these else 0)
         requests.append(PortMappingRequest(policy.get("Protocol"), policy.get("InternalPort"), policy.get("ExternalPort"),
                                            policy.get("DistributionType"), flags))

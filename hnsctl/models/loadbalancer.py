@@ -160,6 +160,9 @@ def validate_request(request: LoadBalancerRequest) -> tuple[tuple[LbPortMapping,
         vip = parse_host_address(text, field="--vip")
         if vip.version != 4:
             raise InvalidInput(f"invalid --vip {text!r}: IPv6 load balancers are not supported yet")
+        if vip.is_loopback or vip.is_multicast or vip.is_unspecified or vip == ipaddress.IPv4Address("255.255.255.255"):
+            raise InvalidInput(f"invalid --vip {text!r}: a VIP must be a unicast address clients can route to, not loopback, "
+                               "multicast or broadcast")
         if vip not in vips:
             vips.append(vip)
     mappings = tuple(validate_port_mapping(m, ilb=request.ilb, local_routed_vip=request.local_routed_vip) for m in request.port_mappings)
@@ -196,7 +199,7 @@ def summary(lb: LoadBalancer) -> str:
             text += f" ({m.distribution.cli_name})"
         parts.append(text)
     extra = []
-    if lb.source_vip:
+    if lb.source_vip and not lb.dsr:
         extra.append(f"snat {lb.source_vip}")
     if lb.dsr:
         extra.append("dsr")

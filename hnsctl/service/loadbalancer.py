@@ -92,18 +92,26 @@ class LoadBalancerService:
 
     def create(self, request: LoadBalancerRequest) -> LoadBalancer:
         mappings, vips, source_vip, flags = validate_request(request)
-        requested_id = ids.normalize_id(request.id) if request.id else None
+        requested_id = None
+        if request.id:
+            requested_id = ids.normalize_id(str(request.id))
+            if not ids.is_guid(requested_id):
+                raise InvalidInput(f"invalid ID {request.id!r}: expected a GUID", hns_name="HCN_E_GUID_CONVERSION_FAILURE")
         self.backend.require_privileges()
         with self.store.lock():
             existing = self.store.load_loadbalancers()
             endpoints = self.store.load_endpoints()
             backends = self._resolve_backends(request.endpoints, endpoints)
-            if requested_id and any(lb.id == requested_id for lb in existing):
-                raise Conflict(f"load balancer {requested_id} already exists", hint="omit the ID to get a fresh one",
-                               hns_name="HCN_E_POLICY_ALREADY_EXISTS")
+            shorts = {lb.short: lb for lb in existing}
+            if requested_id and requested_id.replace("-", "")[:8] in shorts:
+                other = shorts[requested_id.replace("-", "")[:8]]
+                raise Conflict(f"load balancer {requested_id}: " + ("it already exists" if other.id == requested_id else
+                               f"its first 8 hex digits name the nftables objects of load balancer {other.id}"),
+                               hint="omit the ID to get a fresh one", hns_name="HCN_E_POLICY_ALREADY_EXISTS")
+            new_id = requested_id or next(i for i in iter(ids.new_id, None) if i.replace("-", "")[:8] not in shorts)
             by_id = {e.id: e for e in endpoints}
             lb = LoadBalancer(
-                id=requested_id or ids.new_id(),
+                id=new_id,
                 backends=backends,
                 port_mappings=mappings,
                 frontend_vips=vips,
@@ -111,15 +119,16 @@ class LoadBalancerService:
                 flags=flags,
                 network_id=by_id[backends[0]].network_id if backends else "",
                 created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                sequence=max((x.sequence for x in existing), default=0) + 1,
+                sequence=self._next_sequence(existing),
             )
             self._check_frontends(lb, existing)
             if lb.dsr:
                 self.warnings.append(DSR_NOTE)
             spec = lb_spec(lb, by_id)
             with Reverter() as revert:
-                self.backend.apply_load_balancer(spec, new=True)
+                # the undo first: a create that fails half-way (chain made, frontend refused) leaves nothing
                 revert.add("remove the load balancer's nftables objects", lambda: self.backend.remove_load_balancer(spec))
+                self.backend.apply_load_balancer(spec, new=True)
                 fault_point("loadbalancer-create:kernel")
                 self.store.save_loadbalancer(lb)
                 revert.success()
@@ -166,6 +175,14 @@ class LoadBalancerService:
         return lb
 
     # -- helpers (lock held)
+
+    def _next_sequence(self, existing: list[LoadBalancer]) -> int:
+        """Above every recorded load balancer and every source-VIP mark still in the kernel (a crashed create
+        or a deleted newest one must not hand its mark to the next)."""
+        from hnsctl.backend.lbrules import SNAT_MARK_BASE
+
+        in_kernel = [mark - SNAT_MARK_BASE for mark in self.backend.load_balancer_marks()]
+        return max([x.sequence for x in existing] + in_kernel, default=0) + 1
 
     @staticmethod
     def _resolve_backends(references: tuple[str, ...], endpoints: list[Endpoint]) -> tuple[str, ...]:

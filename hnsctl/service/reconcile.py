@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import PortMapSpec
+from hnsctl.errors import HnsError
 from hnsctl.models.network import MAC_REWRITE_TYPES
 from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
 from hnsctl.service.endpoint import interface_config, port_spec, remote_spec
@@ -360,7 +361,10 @@ class _Run:
         from hnsctl.service.loadbalancer import lb_spec
 
         endpoints = {e.id: e for e in self.endpoint_list}
+        if self.repair:  # leftovers first: an orphan may hold a frontend or mark a recorded load balancer needs
+            self._remove_orphan_load_balancers()
         kernel = self.backend.load_balancer_state()
+        marks = self.backend.load_balancer_marks()
         for index, lb in enumerate(self.loadbalancer_list):
             gone = [e for e in lb.backends if e not in endpoints]
             if gone:
@@ -372,11 +376,24 @@ class _Run:
             spec = lb_spec(lb, endpoints)
             rules = len({(f.protocol, f.external_port) for f in spec.frontends})
             wanted = (rules, frozenset(spec.backends), frozenset((f.vip, f.protocol, f.external_port) for f in spec.frontends))
-            if kernel.get(lb.short) != wanted or gone:
+            snat_missing = spec.snat_mark is not None and spec.snat_mark not in marks
+            if kernel.get(lb.short) != wanted or gone or snat_missing:
                 if not gone:
-                    self.found("loadbalancer", lb.short, lb.id, "nftables chain, backend map or frontends differ", "rewrite them")
+                    self.found("loadbalancer", lb.short, lb.id, "nftables chain, backend map, frontends or source-VIP mark differ",
+                               "rewrite them")
                 if self.repair:
-                    self.backend.apply_load_balancer(spec)
+                    try:
+                        self.backend.apply_load_balancer(spec)
+                    except HnsError as exc:  # one load balancer's trouble must not stop the repair of the rest
+                        self.found("loadbalancer", lb.short, lb.id, f"could not be rewritten: {exc.message}", "nothing (see the error)")
+
+    def _remove_orphan_load_balancers(self) -> None:
+        from hnsctl.service.loadbalancer import lb_spec
+
+        keep_marks = {mark for lb in self.loadbalancer_list if (mark := lb_spec(lb, {}).snat_mark) is not None}
+        known = {lb.short for lb in self.loadbalancer_list}
+        for short in self.backend.remove_load_balancers_except(known, keep_marks):
+            self.found("orphan", f"lb-{short}", short, "load balancer in nftables with no record behind it", "remove it")
 
     def orphans(self) -> None:
         known = {n.id for n in self.network_list} | {e.id for e in self.endpoint_list} | {p.id for p in self.policy_list}
@@ -392,11 +409,7 @@ class _Run:
                 self.backend.remove_firewall(owner)
         if self.repair:
             self.backend.remove_acl_chains_except({e.short for e in self.endpoint_list})
-        from hnsctl.service.loadbalancer import lb_spec
-
-        keep_marks = {mark for lb in self.loadbalancer_list if (mark := lb_spec(lb, {}).snat_mark) is not None}
-        known_lbs = {lb.short for lb in self.loadbalancer_list}
-        for short in sorted(set(self.backend.load_balancer_state()) - known_lbs):
-            self.found("orphan", f"lb-{short}", short, "load balancer in nftables with no record behind it", "remove it")
-        if self.repair:
-            self.backend.remove_load_balancers_except(known_lbs, keep_marks)
+        if not self.repair:
+            known_lbs = {lb.short for lb in self.loadbalancer_list}
+            for short in sorted(set(self.backend.load_balancer_state()) - known_lbs):
+                self.found("orphan", f"lb-{short}", short, "load balancer in nftables with no record behind it", "would remove it")

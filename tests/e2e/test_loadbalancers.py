@@ -179,6 +179,12 @@ def test_update_keeps_established_connections_and_empty_refuses(host: Host, back
     finally:
         holder.kill()
         holder.wait()
+    handles = host.nft("-a", "list", "chain", "inet", "hnsctl", f"lb-{lb['ID'][:8]}").stdout
+    host.ok("loadbalancer", "update", lb["ID"], "--add-endpoint", other)
+    assert host.nft("-a", "list", "chain", "inet", "hnsctl", f"lb-{lb['ID'][:8]}").stdout == handles  # elements changed, not rules
+    dry = host.ok("loadbalancer", "update", lb["ID"], "--remove-endpoint", other, "--dry-run")
+    assert "would" in dry.stdout and len(host.json("loadbalancer", "show", lb["ID"])["References"]) == 3  # a dry run changes nothing
+    host.ok("loadbalancer", "update", lb["ID"], "--remove-endpoint", other)
     host.ok("loadbalancer", "update", lb["ID"], "--remove-endpoint", kept, "--remove-endpoint", "web3")
     assert count("client", VIP, 80, 3) == Counter({"refused": 3})  # refused at once, not a hang
     assert count(host.name, VIP, 80, 3) == Counter({"refused": 3})
@@ -229,6 +235,11 @@ def test_conflicts_bad_input_and_cleanup(host: Host, backends: Backends) -> None
     assert host.hnsctl("loadbalancer", "create", "--external-port", "81", "-e", "web3").returncode == 2  # no VIP, not local-routed
     assert host.hnsctl("loadbalancer", "create", "--vip", VIP, "--external-port", "81", "-e", "nope").returncode == 3
     assert host.hnsctl("loadbalancer", "update", first["ID"], "--remove-endpoint", "web3").returncode == 3
+    for bad in ("../../evil", "7b9d"):
+        refused = host.hnsctl("loadbalancer", "create", "--json", "-", input=json.dumps(
+            {"ID": bad, "FrontendVIPs": ["10.96.0.30"], "PortMappings": [{"Protocol": 6, "ExternalPort": 80}]}))
+        assert refused.returncode == 2 and "ID" in refused.stderr
+    assert host.hnsctl("loadbalancer", "create", "--vip", "127.0.0.1", "--external-port", "22", "-e", "web3").returncode == 2
     assert [lb["ID"] for lb in host.json("policylist", "list")] == [first["ID"]]  # nothing half-made
 
     document = {"HostComputeEndpoints": [], "FrontendVIPs": ["10.96.0.20"],
@@ -241,6 +252,11 @@ def test_conflicts_bad_input_and_cleanup(host: Host, backends: Backends) -> None
     host.ok("policylist", "create", "--json", "-", input=json.dumps(v1))
     assert len(host.json("loadbalancer", "list")) == 3
 
+    snat = host.json("loadbalancer", "create", "--vip", "10.96.0.22", "--external-port", "80", "-e", "web2", "--source-vip", "10.96.0.250")
+    host.nft("flush", "map", "inet", "hnsctl", "lb-snat")
+    assert any(d["ID"] == snat["ID"] for d in host.json("reconcile")["Differences"])  # a lost source-VIP mark is found
+    assert host.json("reconcile")["Differences"] == [] and "10.96.0.250" in host.nft("list", "map", "inet", "hnsctl", "lb-snat").stdout
+    host.ok("loadbalancer", "delete", snat["ID"])
     host.ok("endpoint", "delete", "web1")  # a deleted backend leaves every load balancer
     web2 = host.json("endpoint", "show", "web2")["ID"]
     assert host.json("loadbalancer", "show", first["ID"])["References"] == [f"/endpoints/{web2}"]
