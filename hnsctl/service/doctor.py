@@ -30,7 +30,7 @@ def diagnose(store: Store, backend: Backend) -> list[Check]:
     checks.extend(_state(store))
     if privileged:
         for name, works, detail in backend.kernel_features():
-            optional = name in ("vxlan", "tc")
+            optional = name in ("vxlan", "tc", "802.1q", "bridge-vlan-filtering")  # only some features need them
             checks.append(Check(name, "ok" if works else ("warn" if optional else "fail"), detail))
     for name, path, want, meaning in (
         ("ip_forward", "/proc/sys/net/ipv4/ip_forward", "1", "nat networks turn it on when created"),
