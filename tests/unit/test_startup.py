@@ -45,3 +45,10 @@ def test_the_probe_would_notice_rich(tmp_path: Path) -> None:
     proc, heavy = run_probe(["network", "list"], tmp_path / "state")
     assert proc.returncode == 0, proc.stderr
     assert any(m.startswith("rich") for m in heavy)
+
+
+def test_every_read_only_list_json_stays_light(tmp_path: Path) -> None:
+    for group in ("endpoint", "namespace", "policy", "loadbalancer", "policylist", "route"):
+        proc, heavy = run_probe([group, "list", "-o", "json"], tmp_path / "state")
+        assert proc.returncode == 0, (group, proc.stderr)
+        assert json.loads(proc.stdout) == [] and heavy == [], (group, heavy)
