@@ -354,10 +354,12 @@ class EndpointService:
         )
         spec = remote_spec(endpoint, network, endpoints)
         with Reverter() as revert:
-            self.backend.apply_remote(spec)
-            revert.add(f"remove the overlay entries of {endpoint.ip}", lambda: self.backend.remove_remote(spec))
-            fault_point("endpoint-create:port")
+            # the record first: its kernel entries carry no owner tag, so only a record lets reconcile find them
             self.store.save_endpoint(endpoint)
+            revert.add(f"forget endpoint {endpoint.name}", lambda: self.store.remove_endpoint(endpoint.id))
+            fault_point("endpoint-create:port")
+            revert.add(f"remove the overlay entries of {endpoint.ip}", lambda: self.backend.remove_remote(spec))
+            self.backend.apply_remote(spec)
             fault_point("endpoint-create:saved")
             revert.success()
         return endpoint

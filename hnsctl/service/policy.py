@@ -305,12 +305,14 @@ class PolicyService:
                 sequence=max((p.sequence for p in policies), default=0) + 1,
             )
             with Reverter() as revert:
+                # the record first: the overlay entries carry no owner tag, so only a record lets reconcile find them
+                self.store.save_policy(policy)
+                revert.add("forget the policy", lambda: self.store.remove_policy(policy.id))
+                fault_point("policy-add:kernel")
                 if isinstance(settings, RemoteSubnetRoute):
                     spec = remote_subnet_spec(policy, network, policies, self.store.load_endpoints())
-                    self.backend.apply_remote(spec)
                     revert.add("remove the remote subnet's overlay entries", lambda: self.backend.remove_remote(spec))
-                fault_point("policy-add:kernel")
-                self.store.save_policy(policy)
+                    self.backend.apply_remote(spec)
                 revert.success()
         return policy
 

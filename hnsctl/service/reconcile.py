@@ -111,6 +111,7 @@ class ReconcileService:
                 if any(n.id == object_id for n in self.store.load_networks()):
                     self.store.remove_network(object_id)
             elif kind == "endpoint":
+                self._forget_remote_entries(object_id)
                 for policy in self.store.load_policies():
                     if policy.endpoint_id == object_id:
                         self.store.remove_policy(policy.id)
@@ -141,9 +142,22 @@ class ReconcileService:
             self.backend.delete_namespace(namespace.name)
         self.store.remove_namespace(namespace_id)
 
+    def _forget_remote_entries(self, endpoint_id: str) -> None:
+        """A remote endpoint's FDB/neighbour/route entries carry no owner tag: remove them before the record."""
+        endpoint = next((e for e in self.store.load_endpoints() if e.id == endpoint_id), None)
+        network = next((n for n in self.store.load_networks() if endpoint and n.id == endpoint.network_id), None)
+        if endpoint is not None and endpoint.remote and network is not None:
+            self.backend.remove_remote(remote_spec(endpoint, network, self.store.load_endpoints()))
+
     def _finish_policy_delete(self, policy_id: str) -> None:
         policy = next((p for p in self.store.load_policies() if p.id == policy_id), None)
         if policy is None:
+            return
+        if policy.network_id:  # RemoteSubnetRoute: untagged entries, removed before the record
+            network = next((n for n in self.store.load_networks() if n.id == policy.network_id), None)
+            if network is not None and isinstance(policy.settings, RemoteSubnetRoute):
+                self.backend.remove_remote(remote_subnet_spec(policy, network, self.store.load_policies(), self.store.load_endpoints()))
+            self.store.remove_policy(policy_id)
             return
         endpoint = next((e for e in self.store.load_endpoints() if e.id == policy.endpoint_id), None)
         namespace = next((n for n in self.store.load_namespaces() if endpoint and n.id == endpoint.namespace_id), None)

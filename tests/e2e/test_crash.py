@@ -65,6 +65,33 @@ def with_loadbalancer(host: Host) -> None:
     host.ok("loadbalancer", "create", "--vip", "10.96.0.10", "--external-port", "80", "-e", "a", "--source-vip", "10.96.0.250")
 
 
+OVERLAY = ["network", "create", "vx", "--type", "overlay", "--subnet", "10.244.1.0/24", "--vsid", "4096", "--adapter", "eth0"]
+REMOTE = ["endpoint", "create", "peer", "--network", "vx", "--remote", "--ip", "10.244.2.7", "--mac", "02-11-0A-F4-02-07",
+          "--provider-address", "192.0.2.1"]
+SUBNET_ROUTE = ["policy", "add", "remotesubnetroute", "--network", "vx", "--destination", "10.244.3.0/24",
+                "--provider-address", "192.0.2.1", "--dr-mac", "02-11-0A-F4-03-01"]
+
+
+def with_overlay(host: Host) -> None:
+    base(host)
+    host.ok(*OVERLAY)
+
+
+def with_overlay_peers(host: Host) -> None:
+    with_overlay(host)
+    host.ok(*REMOTE)
+    host.ok(*SUBNET_ROUTE)
+
+
+def overlay_entries(host: Host) -> str:
+    """Permanent neighbours and routes of the overlay bridge, as the kernel has them."""
+    from tests.kernel import ip
+
+    bridges = [n["BridgeName"] for n in host.json("network", "list") if n["Type"] == "overlay"]
+    return "".join(ip("neigh", "show", "dev", b, "nud", "permanent", netns=host.name).stdout
+                   + ip("route", "show", "dev", b, netns=host.name).stdout for b in bridges)
+
+
 def first_loadbalancer(host: Host) -> str:
     return host.json("loadbalancer", "list")[0]["ID"]
 
@@ -89,6 +116,12 @@ SCENARIOS: list[tuple[str, Setup, Callable[[Host], list[str]]]] = [
     *[(f"loadbalancer-delete:{step}", with_loadbalancer, lambda h: ["loadbalancer", "delete", first_loadbalancer(h)])
       for step in ("intent", "kernel")],
     ("endpoint-delete:policies", with_loadbalancer, lambda h: ["endpoint", "delete", "a"]),
+    *[(step, with_overlay, lambda h: REMOTE) for step in ("endpoint-create:port", "endpoint-create:saved")],
+    ("policy-add:kernel", with_overlay, lambda h: SUBNET_ROUTE),
+    *[(f"endpoint-delete:{step}", with_overlay_peers, lambda h: ["endpoint", "delete", "peer"]) for step in ("intent", "policies")],
+    *[(f"policy-delete:{step}", with_overlay_peers,
+       lambda h: ["policy", "remove", next(p["ID"] for p in h.json("policy", "list") if p["Type"] == "RemoteSubnetRoute")])
+      for step in ("intent", "kernel")],
     *[(f"namespace-delete:{step}", with_namespace, lambda h: ["namespace", "delete", "nsx", "--force"])
       for step in ("intent", "kernel")],
 ]
@@ -130,3 +163,7 @@ def test_killed_at_every_step_reconcile_repairs(host: Host, step: str, setup: Se
     assert lb_chains == {lb["ID"].replace("-", "")[:8] for lb in host.json("loadbalancer", "list")}, f"load balancers out of step after {step}"
     for lb in host.json("loadbalancer", "list"):
         assert all(ref.split("/")[-1] in {e["ID"] for e in endpoints} for ref in lb["References"])
+    entries = overlay_entries(host)  # overlay entries exist exactly for what is recorded
+    assert ("10.244.2.7" in entries) == any(e["Name"] == "peer" for e in endpoints), f"remote endpoint out of step after {step}"
+    recorded_route = any(p["Type"] == "RemoteSubnetRoute" for p in host.json("policy", "list"))
+    assert ("10.244.3.0/24" in entries) == recorded_route, f"remote subnet route out of step after {step}"
