@@ -225,7 +225,7 @@ class NetworkService:
         """Create with the state lock already held (also used for the on-demand default network)."""
         checks.check_name_free(wanted.name, existing)
         if wanted.type in UPLINK_TYPES:
-            return self._create_transparent(wanted, existing)
+            return self._create_on_adapter(wanted, existing)
         routes = self.backend.list_routes()
         subnets = wanted.subnets or (self._free_subnet(wanted, existing, routes),)
         for subnet in wanted.subnets:
@@ -251,9 +251,9 @@ class NetworkService:
         self._apply(network)
         return network
 
-    def _create_transparent(self, wanted: ValidatedRequest, existing: list[Network]) -> Network:
-        """An external switch: a bridge that takes the adapter over, with the adapter's addresses and routes
-        moved onto it (recorded, to be given back exactly on delete). The subnet is the adapter's LAN."""
+    def _create_on_adapter(self, wanted: ValidatedRequest, existing: list[Network]) -> Network:
+        """transparent / l2bridge / l2tunnel: a bridge that takes the adapter over, with the adapter's addresses
+        and routes moved onto it (recorded, to be given back exactly on delete). The subnet is the adapter's LAN."""
         from hnsctl.service.plan import plan_network
         from hnsctl.service.revert import Reverter
 
