@@ -204,6 +204,9 @@ class Backend(Protocol):
 
     def link_exists(self, name: str) -> bool: ...
 
+    def host_addresses(self) -> set[str]:
+        """Every IPv4 address of this network namespace (a VIP that is one of them answers for the host too)."""
+
     def list_owned_links(self) -> list[OwnedLink]: ...
 
     def create_bridge(self, spec: BridgeSpec) -> None:

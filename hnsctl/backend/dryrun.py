@@ -46,6 +46,9 @@ class DryRunBackend:
     def list_routes(self) -> list[RouteInfo]:
         return self._reader.list_routes() if self._reader else []
 
+    def host_addresses(self) -> set[str]:
+        return self._reader.host_addresses() if self._reader else set()
+
     def link_exists(self, name: str) -> bool:
         if name in self._created:
             return True

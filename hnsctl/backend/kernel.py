@@ -80,6 +80,9 @@ class KernelBackend:
     def list_routes(self) -> list[RouteInfo]:
         return self.netlink.list_routes()
 
+    def host_addresses(self) -> set[str]:
+        return self.netlink.host_addresses()
+
     def link_exists(self, name: str) -> bool:
         return self.netlink.link_exists(name)
 

@@ -71,6 +71,9 @@ class Netlink:
             routes.append(RouteInfo(prefix, names.get(route.get("oif"), "?") or "?"))
         return routes
 
+    def host_addresses(self) -> set[str]:
+        return {str(a.get("address")) for a in self.ipr.get_addr(family=2) if a.get("address")}
+
     def list_owned_links(self) -> list[OwnedLink]:
         addresses: dict[int, set[str]] = {}
         for addr in self.ipr.get_addr():

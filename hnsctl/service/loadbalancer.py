@@ -211,7 +211,14 @@ class LoadBalancerService:
         return endpoint.id
 
     def _check_frontends(self, lb: LoadBalancer, existing: list[LoadBalancer]) -> None:
-        """Two load balancers (or a load balancer and a port mapping) cannot answer the same VIP, protocol and port."""
+        """Two load balancers (or a load balancer and a port mapping) cannot answer the same VIP, protocol and port.
+        A VIP that is one of the host's own addresses also clashes with "every local address" on that port."""
+        endpoint_ips = {str(e.ip): e.name for e in self.store.load_endpoints()}
+        for vip in lb.frontend_vips:
+            if str(vip) in endpoint_ips:
+                raise InvalidInput(f"invalid --vip {vip}: it is the address of endpoint {endpoint_ips[str(vip)]!r}",
+                                   hint="a VIP must be an address no endpoint holds")
+        local = self.backend.host_addresses() if lb.frontend_vips or any(m.local_routed for m in lb.port_mappings) else set()
         taken: dict[tuple[str | None, str, int], str] = {}
         for other in existing:
             for key in other.frontend_keys():
@@ -223,7 +230,12 @@ class LoadBalancerService:
                 taken[(str(s.vip) if s.vip else None, s.protocol, s.external_port)] = (
                     f"port mapping {policy.id} of endpoint {names.get(policy.endpoint_id, policy.endpoint_id)!r}")
         for key in lb.frontend_keys():
+            vip, protocol, port = key
             holder = taken.get(key)
+            if holder is None and vip in local:
+                holder = taken.get((None, protocol, port))  # this VIP is a local address: every-local-address frontends clash
+            if holder is None and vip is None:
+                holder = next((h for (v, p, n), h in taken.items() if v in local and (p, n) == (protocol, port)), None)
             if holder:
                 vip, protocol, port = key
                 raise Conflict(

@@ -231,6 +231,12 @@ def test_conflicts_bad_input_and_cleanup(host: Host, backends: Backends) -> None
     taken = host.hnsctl("policy", "add", "portmapping", "-e", "web3", "--external-port", "30080", "--internal-port", "80")
     assert taken.returncode == 4 and nodeport["ID"] in taken.stderr  # a port mapping cannot take a load balancer's port
     host.ok("loadbalancer", "delete", nodeport["ID"])
+    on_host = host.json("loadbalancer", "create", "--vip", UPLINK_ADDRESS, "--external-port", "30081", "-e", "web3")
+    clash = host.hnsctl("loadbalancer", "create", "--local-routed-vip", "--external-port", "30081", "-e", "web3")
+    assert clash.returncode == 4 and on_host["ID"] in clash.stderr  # the host's own address is one of "every local address"
+    host.ok("loadbalancer", "delete", on_host["ID"])
+    web3_ip = host.json("endpoint", "show", "web3")["IPAddress"]
+    assert host.hnsctl("loadbalancer", "create", "--vip", web3_ip, "--external-port", "80", "-e", "web1").returncode == 2
     assert host.hnsctl("loadbalancer", "create", "--vip", VIP, "-e", "web3").returncode == 2  # no port mapping
     assert host.hnsctl("loadbalancer", "create", "--external-port", "81", "-e", "web3").returncode == 2  # no VIP, not local-routed
     assert host.hnsctl("loadbalancer", "create", "--vip", VIP, "--external-port", "81", "-e", "nope").returncode == 3
