@@ -39,6 +39,19 @@ def completer(names_of: Callable[[Any], list[str]]) -> Callable[[str], list[str]
     return complete
 
 
+def print_outcome(*, dry_run: bool, operations: list[str], would: str, quiet: bool, object_id: str, output: OutputFormat,
+                  json_body: Callable[[], Any], text: Callable[[], list[str]]) -> None:
+    """How every mutation reports: the plan (--dry-run), the ID (-q), the object (-o json) or a sentence."""
+    if dry_run:
+        print_plan(operations, would, as_json=output is OutputFormat.json)
+    elif quiet:
+        print_lines([object_id])
+    elif output is OutputFormat.json:
+        print_json(json_body())
+    else:
+        print_lines(text())
+
+
 def print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         print_warning(warning)

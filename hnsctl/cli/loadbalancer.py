@@ -7,10 +7,10 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, print_warnings, read_json_argument
+from hnsctl.cli.common import completer, delete_each, print_outcome, print_warnings, read_json_argument
 from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
+from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_table
 
 app = typer.Typer(
     name="loadbalancer",
@@ -93,16 +93,11 @@ def create(
         operations = services.operations()
         warnings = services.warnings()
     print_warnings(warnings)
-    if dry_run:
-        print_plan(operations, "load balancer would be created", as_json=output is OutputFormat.json)
-    elif quiet:
-        print_lines([lb.id])
-    elif output is OutputFormat.json:
-        print_json(loadbalancer_json(lb, schema))
-    else:
-        from hnsctl.models.loadbalancer import summary
+    from hnsctl.models.loadbalancer import summary
 
-        print_lines([f"created load balancer {lb.id}: {summary(lb)}, {len(lb.backends)} backend(s)"])
+    print_outcome(dry_run=dry_run, operations=operations, would="load balancer would be created", quiet=quiet, object_id=lb.id,
+                  output=output, json_body=lambda: loadbalancer_json(lb, schema),
+                  text=lambda: [f"created load balancer {lb.id}: {summary(lb)}, {len(lb.backends)} backend(s)"])
 
 
 @app.command("list")
@@ -172,14 +167,9 @@ def update(
     with context.services(dry_run=dry_run) as services:
         lb = services.loadbalancer.update(loadbalancer, add=tuple(add_endpoint or ()), remove=tuple(remove_endpoint or ()))
         operations = services.operations()
-    if dry_run:
-        print_plan(operations, f"load balancer {lb.id} would be updated", as_json=output is OutputFormat.json)
-    elif quiet:
-        print_lines([lb.id])
-    elif output is OutputFormat.json:
-        print_json(loadbalancer_json(lb, schema))
-    else:
-        print_lines([f"updated load balancer {lb.id}: {len(lb.backends)} backend(s)"])
+    print_outcome(dry_run=dry_run, operations=operations, would=f"load balancer {lb.id} would be updated", quiet=quiet,
+                  object_id=lb.id, output=output, json_body=lambda: loadbalancer_json(lb, schema),
+                  text=lambda: [f"updated load balancer {lb.id}: {len(lb.backends)} backend(s)"])
 
 
 @app.command("delete")

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, print_warnings, read_json_argument
+from hnsctl.cli.common import completer, delete_each, print_outcome, print_warnings, read_json_argument
 from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
+from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_table
 from hnsctl.errors import InvalidInput
 
 app = typer.Typer(
@@ -134,16 +134,12 @@ def add(
         operations = services.operations()
         warnings = services.warnings()
     print_warnings(warnings)
-    if dry_run:
-        print_plan(operations, f"{policy.type.value} policy would be added", as_json=output is OutputFormat.json)
-    elif quiet:
-        print_lines([policy.id])
-    elif output is OutputFormat.json:
-        print_json({**policy_json(policy, schema), **({"NetworkId": policy.network_id} if policy.network_id else {})})
-    else:
-        from hnsctl.models.policy import summary
+    from hnsctl.models.policy import summary
 
-        print_lines([f"added {policy.type.value} policy {policy.id}: {summary(policy)}"])
+    print_outcome(dry_run=dry_run, operations=operations, would=f"{policy.type.value} policy would be added", quiet=quiet,
+                  object_id=policy.id, output=output,
+                  json_body=lambda: {**policy_json(policy, schema), **({"NetworkId": policy.network_id} if policy.network_id else {})},
+                  text=lambda: [f"added {policy.type.value} policy {policy.id}: {summary(policy)}"])
 
 
 @app.command("list")

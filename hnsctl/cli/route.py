@@ -11,10 +11,10 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each
+from hnsctl.cli.common import completer, delete_each, print_outcome
 from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
+from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_table
 
 app = typer.Typer(
     name="route",
@@ -63,16 +63,10 @@ def create(
     with context.services(dry_run=dry_run) as services:
         policy = services.policy.add_policy(request)
         operations = services.operations()
-    if dry_run:
-        print_plan(operations, "route would be created", as_json=output is OutputFormat.json)
-    elif quiet:
-        print_lines([policy.id])
-    elif output is OutputFormat.json:
-        print_json(route_json(policy, schema))
-    else:
-        from hnsctl.models.policy import summary
+    from hnsctl.models.policy import summary
 
-        print_lines([f"created route {policy.id}: {summary(policy)}"])
+    print_outcome(dry_run=dry_run, operations=operations, would="route would be created", quiet=quiet, object_id=policy.id,
+                  output=output, json_body=lambda: route_json(policy, schema), text=lambda: [f"created route {policy.id}: {summary(policy)}"])
 
 
 @app.command("list")

@@ -8,7 +8,7 @@ numbers, so V1/V2 documents round-trip without a translation table.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 from hnsctl.errors import InvalidInput
@@ -118,7 +118,6 @@ class LoadBalancerRequest:
     local_routed_vip: bool = False
     id: str | None = None
     extra_flags: int = 0
-    notes: tuple[str, ...] = field(default=())
 
 
 def _int_field(value: object, *, field: str, maximum: int) -> int:
@@ -205,9 +204,3 @@ def summary(lb: LoadBalancer) -> str:
         extra.append("dsr")
     return "; ".join(parts) + (f" [{', '.join(extra)}]" if extra else "")
 
-
-def is_ipv4(text: str) -> bool:
-    try:
-        return ipaddress.ip_address(text).version == 4
-    except ValueError:
-        return False
