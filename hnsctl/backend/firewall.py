@@ -6,13 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from hnsctl.backend import lbrules
-from hnsctl.backend.base import EndpointAclSpec, L2BridgeSpec, LoadBalancerSpec, NetworkFirewall, OutboundNatSpec, PortMapSpec
+from hnsctl.backend.base import (
+    EndpointAclSpec,
+    L2BridgeSpec,
+    LoadBalancerSpec,
+    NetworkFirewall,
+    OutboundNatSpec,
+    PortMapSpec,
+)
 from hnsctl.backend.libnftables import Nftables
 from hnsctl.backend.nftrules import (
     BASE_CHAINS,
     FAMILY,
-    REGULAR_CHAINS,
     INFRASTRUCTURE_COMMENTS,
+    REGULAR_CHAINS,
     TABLE,
     ListedRule,
     Rule,

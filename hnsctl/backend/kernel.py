@@ -24,12 +24,12 @@ if TYPE_CHECKING:
         RouteInfo,
         VxlanSpec,
     )
-    from hnsctl.backend.overlay import OverlayEntries
-    from hnsctl.backend.uplink import Uplinks
     from hnsctl.backend.firewall import Firewall
     from hnsctl.backend.netlink import Netlink
     from hnsctl.backend.netns import Namespaces
+    from hnsctl.backend.overlay import OverlayEntries
     from hnsctl.backend.ports import Ports
+    from hnsctl.backend.uplink import Uplinks
 
 
 class KernelBackend:

@@ -7,9 +7,8 @@ import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hnsctl.backend.pyroute import IPRoute, NetlinkError
-
 from hnsctl.backend.base import BridgeSpec, OwnedLink, RouteInfo, VxlanSpec
+from hnsctl.backend.pyroute import IPRoute, NetlinkError
 from hnsctl.errors import Conflict, InvalidInput, KernelError, PermissionDenied
 from hnsctl.models.ids import owner_from_tag, owner_tag
 

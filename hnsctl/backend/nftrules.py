@@ -10,13 +10,17 @@ delete and reconcile find exactly the rules an object owns and nothing else.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-import ipaddress
-
 from hnsctl.backend import lbrules
-from hnsctl.backend.base import EndpointAclSpec, IPNetwork, NetworkFirewall, OutboundNatSpec
+from hnsctl.backend.base import (
+    EndpointAclSpec,
+    IPNetwork,
+    NetworkFirewall,
+    OutboundNatSpec,
+)
 from hnsctl.models.ids import owner_from_tag, owner_tag
 from hnsctl.models.policy import PROTOCOL_NAMES, Acl
 

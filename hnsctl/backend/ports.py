@@ -8,14 +8,12 @@ import ipaddress
 import os
 from typing import Any
 
-from hnsctl.backend.pyroute import NetlinkError
-
 from hnsctl.backend.base import InterfaceConfig, InterfaceCounters, PortSpec
 from hnsctl.backend.netlink import Netlink, netlink_errors
 from hnsctl.backend.netns import Namespaces, namespace_exists
+from hnsctl.backend.pyroute import NetlinkError
 from hnsctl.errors import Conflict, KernelError
 from hnsctl.models.ids import owner_tag
-
 
 LOOPBACK_INDEX = 1  # lo is always the first interface of a network namespace
 

@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from hnsctl.cli import context
-from hnsctl.cli.render import OutputFormat, print_json, print_lines, print_plan, print_warning
+from hnsctl.cli.render import (
+    OutputFormat,
+    print_json,
+    print_lines,
+    print_plan,
+    print_warning,
+)
 from hnsctl.errors import HnsError, InvalidInput, MultipleErrors, NotFound
 
 
@@ -66,8 +72,10 @@ def delete_each(
     quiet: bool,
     dry_run: bool,
     output: OutputFormat,
+    label: Callable[[Any], str] = lambda obj: obj.name,
 ) -> None:
-    """Delete every target independently, report each, and fail at the end with the worst exit code."""
+    """Delete every target independently, report each, and fail at the end with the worst exit code.
+    `label` names a deleted object in messages (objects without a name: a type, a destination, a short ID)."""
     errors: list[HnsError] = []
     deleted: list[str] = []
     for reference in references:
@@ -84,11 +92,11 @@ def delete_each(
             continue
         deleted.append(obj.id)
         if dry_run:
-            print_plan(operations, f"{kind} {obj.name!r} would be deleted", as_json=output is OutputFormat.json)
+            print_plan(operations, f"{kind} {label(obj)!r} would be deleted", as_json=output is OutputFormat.json)
         elif quiet:
             print_lines([obj.id])
         elif output is OutputFormat.table:
-            print_lines([f"deleted {kind} {obj.name!r} ID {obj.id}"])
+            print_lines([f"deleted {kind} {label(obj)!r} ID {obj.id}"])
     if output is OutputFormat.json and not dry_run and not quiet:
         print_json({"Deleted": deleted})
     if len(errors) == 1:

@@ -11,7 +11,14 @@ import typer
 from hnsctl.cli import context
 from hnsctl.cli.common import completer, delete_each, print_warnings, read_json_argument
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
+from hnsctl.cli.render import (
+    OutputFormat,
+    print_json,
+    print_key_values,
+    print_lines,
+    print_plan,
+    print_table,
+)
 from hnsctl.errors import InvalidInput
 from hnsctl.models import hnsjson
 from hnsctl.models.endpoint import EndpointRequest, EndpointState

@@ -7,10 +7,22 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, print_outcome, print_warnings, read_json_argument
+from hnsctl.cli.common import (
+    completer,
+    delete_each,
+    print_outcome,
+    print_warnings,
+    read_json_argument,
+)
 from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_table
+from hnsctl.cli.render import (
+    OutputFormat,
+    print_json,
+    print_key_values,
+    print_lines,
+    print_table,
+)
 
 app = typer.Typer(
     name="loadbalancer",
@@ -182,12 +194,5 @@ def delete(
 ) -> None:
     """Delete load balancers (Remove-HnsPolicyList): their chain, backend map and frontend elements go with them."""
     use_output(output)
-    delete_each("loadbalancer", loadbalancers, lambda services, ref: _deleted(services.loadbalancer.delete(ref)),
+    delete_each("loadbalancer", loadbalancers, lambda services, ref: services.loadbalancer.delete(ref), label=lambda lb: lb.short,
                 if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)
-
-
-def _deleted(lb: Any) -> Any:
-    """delete_each reports `name` and `id`; a load balancer has no name, so its short ID stands in."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(id=lb.id, name=lb.id[:8])

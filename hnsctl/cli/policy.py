@@ -7,10 +7,22 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, print_outcome, print_warnings, read_json_argument
+from hnsctl.cli.common import (
+    completer,
+    delete_each,
+    print_outcome,
+    print_warnings,
+    read_json_argument,
+)
 from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_table
+from hnsctl.cli.render import (
+    OutputFormat,
+    print_json,
+    print_key_values,
+    print_lines,
+    print_table,
+)
 from hnsctl.errors import InvalidInput
 
 app = typer.Typer(
@@ -202,7 +214,7 @@ def remove(
 ) -> None:
     """Remove policies: their nftables elements/rules, qdisc or route go with them."""
     use_output(output)
-    delete_each("policy", policies, lambda services, ref: _removed(services.policy.remove_policy(ref)),
+    delete_each("policy", policies, lambda services, ref: services.policy.remove_policy(ref), label=lambda p: p.type.value,
                 if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)
 
 
@@ -216,12 +228,6 @@ def _owner(view: Any) -> str:
         return f"network {view.policy.network_id[:8]}"
     return view.endpoint.name if view.endpoint else view.policy.endpoint_id[:8]
 
-
-def _removed(policy: Any) -> Any:
-    """delete_each reports `name` and `id`; a policy's name is its type."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(id=policy.id, name=policy.type.value)
 
 
 def add_many(endpoint: str, port_mappings: list[str], services: Any) -> None:

@@ -14,7 +14,13 @@ from hnsctl.cli import context
 from hnsctl.cli.common import completer, delete_each, print_outcome
 from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_table
+from hnsctl.cli.render import (
+    OutputFormat,
+    print_json,
+    print_key_values,
+    print_lines,
+    print_table,
+)
 
 app = typer.Typer(
     name="route",
@@ -120,11 +126,6 @@ def delete(
 ) -> None:
     """Delete routes: the route leaves the endpoint's routing table."""
     use_output(output)
-    delete_each("route", routes, lambda services, ref: _deleted(services.policy.remove_policy(ref, only=_route_type())),
+    delete_each("route", routes, lambda services, ref: services.policy.remove_policy(ref, only=_route_type()),
+                label=lambda p: str(p.settings.destination),
                 if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)
-
-
-def _deleted(policy: Any) -> Any:
-    from types import SimpleNamespace
-
-    return SimpleNamespace(id=policy.id, name=str(policy.settings.destination))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hnsctl.models.network import Network, NetworkType, Overlay, Subnet, Uplink
 
@@ -158,7 +156,10 @@ def endpoint_to_record(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def endpoint_from_record(record: dict[str, Any]) -> Endpoint:
-    from hnsctl.models.endpoint import Endpoint, EndpointState  # each kind's model loads only when used
+    from hnsctl.models.endpoint import (  # each kind's model loads only when used
+        Endpoint,
+        EndpointState,
+    )
 
     check_schema_version(record)
     try:
@@ -238,7 +239,14 @@ def intent_from_record(record: dict[str, Any]) -> Intent:
 
 
 def policy_to_record(policy: Policy) -> dict[str, Any]:
-    from hnsctl.models.policy import Acl, HostRoute, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
+    from hnsctl.models.policy import (
+        Acl,
+        HostRoute,
+        OutboundNat,
+        PortMapping,
+        Qos,
+        RemoteSubnetRoute,
+    )
 
     settings: dict[str, Any]
     s = policy.settings
@@ -284,7 +292,17 @@ def policy_to_record(policy: Policy) -> dict[str, Any]:
 
 
 def policy_from_record(record: dict[str, Any]) -> Policy:
-    from hnsctl.models.policy import Acl, HostRoute, OutboundNat, Policy, PolicyType, PortMapping, Qos, RemoteSubnetRoute, Route
+    from hnsctl.models.policy import (
+        Acl,
+        HostRoute,
+        OutboundNat,
+        Policy,
+        PolicyType,
+        PortMapping,
+        Qos,
+        RemoteSubnetRoute,
+        Route,
+    )
     from hnsctl.models.policy import Settings as PolicySettings
 
     check_schema_version(record)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from hnsctl.errors import InvalidInput
-from hnsctl.models.ids import BRIDGE_PREFIX
+from hnsctl.models.ids import BRIDGE_PREFIX, short_id
 from hnsctl.models.network import IPAddress
 
 MAC_RE = re.compile(r"[0-9A-Fa-f]{2}([-:])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}")
@@ -60,7 +60,7 @@ class Endpoint:
 
     @property
     def short(self) -> str:
-        return self.id.replace("-", "")[:8]
+        return short_id(self.id)
 
     @property
     def host_side(self) -> str:

@@ -8,11 +8,9 @@ Input is lenient where HNS is (string or integer enums, V1 or V2 shape, read-onl
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hnsctl.errors import InvalidInput
-from typing import TYPE_CHECKING
-
 from hnsctl.models.network import Network, NetworkRequest, SubnetRequest
 
 if TYPE_CHECKING:
@@ -111,7 +109,8 @@ def _management_ip(network: Network) -> str:
     if network.overlay:
         return network.overlay.provider_address
     if network.uplink:
-        return network.uplink.addresses[0].split("/")[0] if network.uplink.addresses else ""
+        v4 = network.uplink.ipv4_interfaces
+        return str(v4[0].ip) if v4 else ""
     return str(network.gateways[0]) if network.gateways else ""
 
 
@@ -452,7 +451,14 @@ def _acl_fields(s: Any) -> dict[str, Any]:
 
 
 def policy_to_v1(policy: Policy) -> dict[str, Any]:
-    from hnsctl.models.policy import Acl, HostRoute, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
+    from hnsctl.models.policy import (
+        Acl,
+        HostRoute,
+        OutboundNat,
+        PortMapping,
+        Qos,
+        RemoteSubnetRoute,
+    )
 
     s = policy.settings
     body: dict[str, Any] = {"ID": policy.id, "Type": policy.type.v1_name}
@@ -481,7 +487,15 @@ def _network_policy_settings(s: Any) -> dict[str, Any]:
 
 
 def policy_to_v2(policy: Policy) -> dict[str, Any]:
-    from hnsctl.models.policy import PROTOCOL_NUMBERS, Acl, HostRoute, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
+    from hnsctl.models.policy import (
+        PROTOCOL_NUMBERS,
+        Acl,
+        HostRoute,
+        OutboundNat,
+        PortMapping,
+        Qos,
+        RemoteSubnetRoute,
+    )
 
     s = policy.settings
     settings: dict[str, Any]

@@ -44,8 +44,21 @@ def validate_name(name: str, *, field: str = "name") -> str:
     return name
 
 
+def short_id(object_id: str) -> str:
+    """The first 8 hex digits of an ID: kernel objects are named after it (interface names are short)."""
+    return object_id.replace("-", "")[:8]
+
+
+def fresh_id(taken_shorts: set[str]) -> str:
+    """A new GUID whose short form names no existing object's kernel objects."""
+    while True:
+        candidate = new_id()
+        if short_id(candidate) not in taken_shorts:
+            return candidate
+
+
 def bridge_name(object_id: str) -> str:
-    return BRIDGE_PREFIX + object_id.replace("-", "")[:8]
+    return BRIDGE_PREFIX + short_id(object_id)
 
 
 def owner_tag(object_id: str) -> str:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hnsctl.errors import InvalidInput
-from hnsctl.models.loadbalancer import FLAG_DSR, PM_ILB, PM_LOCAL_ROUTED_VIP, LoadBalancer, LoadBalancerRequest, PortMappingRequest
+from hnsctl.models.loadbalancer import (
+    FLAG_DSR,
+    PM_ILB,
+    PM_LOCAL_ROUTED_VIP,
+    LoadBalancer,
+    LoadBalancerRequest,
+    PortMappingRequest,
+)
 
 if TYPE_CHECKING:
     from hnsctl.models.policy import Policy

@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from hnsctl.errors import InvalidInput
+from hnsctl.models.ids import short_id
 from hnsctl.models.network import IPAddress
-from hnsctl.models.policy import PROTOCOL_NUMBERS, parse_host_address, parse_port, parse_protocol
+from hnsctl.models.policy import (
+    PROTOCOL_NUMBERS,
+    parse_host_address,
+    parse_port,
+    parse_protocol,
+)
 
 # LoadBalancerFlags
 FLAG_DSR = 1
@@ -81,7 +87,7 @@ class LoadBalancer:
 
     @property
     def short(self) -> str:
-        return self.id.replace("-", "")[:8]
+        return short_id(self.id)
 
     @property
     def dsr(self) -> bool:

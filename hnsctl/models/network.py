@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from hnsctl.errors import InvalidInput
-from hnsctl.models.ids import bridge_name
+from hnsctl.models.ids import bridge_name, short_id
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -122,11 +122,17 @@ class Uplink:
     outbound_nat: bool = False  # l2bridge: endpoint traffic leaving the LAN is SNATed to the host's address
     outbound_nat_exceptions: tuple[str, ...] = ()  # destinations (CIDR) that keep the endpoint's address
 
+    @property
+    def ipv4_interfaces(self) -> list[ipaddress.IPv4Interface]:
+        """The host's IPv4 addresses on the LAN (the recorded text without its `brd …` part)."""
+        found = [ipaddress.ip_interface(a.split()[0]) for a in self.addresses]
+        return [i for i in found if isinstance(i, ipaddress.IPv4Interface)]
+
 
 def dr_mac_for(network_id: str) -> str:
     """A locally administered MAC derived from the network ID, so it can be told to other hosts before the
     bridge exists and survives a bridge recreated by reconcile."""
-    digits = network_id.replace("-", "")[:8]
+    digits = short_id(network_id)
     return "02-11-" + "-".join(digits[i:i + 2] for i in range(0, 8, 2)).upper()
 
 
@@ -149,6 +155,11 @@ class Network:
         return bridge_name(self.id)
 
     @property
+    def short(self) -> str:
+        """First 8 hex digits of the ID: names the network's kernel objects (bridge, VXLAN device, l2bridge map)."""
+        return short_id(self.id)
+
+    @property
     def endpoint_dns_servers(self) -> tuple[str, ...]:
         """What endpoints are told by default: on ICS the gateway (the host forwards), else the network's list."""
         if self.type is NetworkType.ICS:
@@ -157,7 +168,7 @@ class Network:
 
     @property
     def vxlan_name(self) -> str:
-        return "hvx-" + self.id.replace("-", "")[:8]
+        return "hvx-" + self.short
 
     @property
     def mtu(self) -> int | None:

@@ -21,7 +21,10 @@ class Check:
 
 
 def diagnose(store: Store, backend: Backend) -> list[Check]:
-    from hnsctl.backend.privileges import CAP_NET_ADMIN, has_capability  # capability bits, no kernel calls
+    from hnsctl.backend.privileges import (  # capability bits, no kernel calls
+        CAP_NET_ADMIN,
+        has_capability,
+    )
 
     checks: list[Check] = []
     privileged = has_capability(CAP_NET_ADMIN)

@@ -6,7 +6,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, replace
 
-from hnsctl.backend.base import Backend, InterfaceConfig, InterfaceCounters, PortSpec, RemoteSpec
+from hnsctl.backend.base import (
+    Backend,
+    InterfaceConfig,
+    InterfaceCounters,
+    PortSpec,
+    RemoteSpec,
+)
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import (
@@ -22,7 +28,6 @@ from hnsctl.models.endpoint import (
     validate_ifname,
 )
 from hnsctl.models.namespace import Namespace
-from hnsctl.models.policy import Policy
 from hnsctl.models.network import (
     MAC_REWRITE_TYPES,
     IPAddress,
@@ -34,10 +39,15 @@ from hnsctl.models.network import (
     parse_dns_servers,
     validate_dns_suffix,
 )
+from hnsctl.models.policy import Policy
 from hnsctl.service import checks, ipam
-from hnsctl.service.namespace import NamespaceService, resolve_namespace
-from hnsctl.service.network import DEFAULT_NETWORK_NAME, NetworkService, validate_request
 from hnsctl.service.faults import fault_point
+from hnsctl.service.namespace import NamespaceService, resolve_namespace
+from hnsctl.service.network import (
+    DEFAULT_NETWORK_NAME,
+    NetworkService,
+    validate_request,
+)
 from hnsctl.service.revert import Reverter
 from hnsctl.store import Store
 
@@ -112,8 +122,8 @@ def _check_lan_address(network: Network, ip: IPAddress | None) -> None:
     if ip is None:
         raise InvalidInput(f"endpoints on transparent network {network.name!r} need --ip: the LAN's addresses belong to the LAN "
                            "(hnsctl runs no DHCP); pick one nobody else uses")
-    host = {a.split()[0].split("/")[0] for a in network.uplink.addresses} if network.uplink else set()
-    if str(ip) in host:
+    host = {i.ip for i in network.uplink.ipv4_interfaces} if network.uplink else set()
+    if ip in host:
         raise Conflict(f"--ip {ip}: that is this host's own address on {network.uplink.adapter}", hns_name="HCN_E_ADDR_INVALID_OR_RESERVED")  # type: ignore[union-attr]
 
 
@@ -176,14 +186,13 @@ def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]
             remove_endpoint_policies(store, backend, endpoint)
             drop_backend(store, backend, endpoint.id)
             fault_point("endpoint-delete:policies")
+            network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
             if endpoint.remote:
-                network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
                 if network is not None:
                     backend.remove_remote(remote_spec(endpoint, network, store.load_endpoints()))
             else:
-                network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
                 if network is not None and network.type in MAC_REWRITE_TYPES and endpoint.ip.version == 4:
-                    backend.l2bridge_endpoint(network.id.replace("-", "")[:8], str(endpoint.ip), None)
+                    backend.l2bridge_endpoint(network.short, str(endpoint.ip), None)
                 backend.delete_port(endpoint.host_side, endpoint.id)
             fault_point("endpoint-delete:port")
             store.remove_endpoint(endpoint.id)
@@ -311,9 +320,9 @@ class EndpointService:
                 self.backend.create_port(port_spec(endpoint, network))
                 revert.add(f"delete port {endpoint.host_side}", lambda: self.backend.delete_port(endpoint.host_side, endpoint.id))
                 if network.type in MAC_REWRITE_TYPES and endpoint.ip.version == 4:
-                    short = network.id.replace("-", "")[:8]
-                    self.backend.l2bridge_endpoint(short, str(endpoint.ip), kernel_mac(endpoint.mac))
-                    revert.add("remove the endpoint from the MAC rewriting", lambda: self.backend.l2bridge_endpoint(short, str(endpoint.ip), None))
+                    revert.add("remove the endpoint from the MAC rewriting",
+                               lambda: self.backend.l2bridge_endpoint(network.short, str(endpoint.ip), None))
+                    self.backend.l2bridge_endpoint(network.short, str(endpoint.ip), kernel_mac(endpoint.mac))
                 fault_point("endpoint-create:port")
                 if request.namespace or request.host:
                     endpoint = self._attach_locked(endpoint, network, request.namespace, host=request.host, revert=revert, others=endpoints)
@@ -325,8 +334,6 @@ class EndpointService:
 
     def _create_remote(self, wanted: ValidatedEndpoint, request: EndpointRequest, network: Network, endpoints: list[Endpoint]) -> Endpoint:
         """New-HnsRemoteEndpoint: a record and overlay entries, no interface (lock held)."""
-        from hnsctl.models.network import NetworkType
-
         if network.type is not NetworkType.OVERLAY or network.overlay is None:
             raise InvalidInput(f"remote endpoints belong on overlay networks; {network.name!r} is {network.type.value}",
                                hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
@@ -527,13 +534,10 @@ class EndpointService:
     def _new_id(requested: str | None, endpoints: list[Endpoint]) -> str:
         shorts = {e.short for e in endpoints}
         if requested:
-            if any(e.id == requested for e in endpoints) or requested.replace("-", "")[:8] in shorts:
+            if any(e.id == requested for e in endpoints) or ids.short_id(requested) in shorts:
                 raise Conflict(f"endpoint ID {requested} is already in use", hint="omit the ID to get a fresh one")
             return requested
-        while True:
-            candidate = ids.new_id()
-            if candidate.replace("-", "")[:8] not in shorts:
-                return candidate
+        return ids.fresh_id(shorts)
 
 
 __all__ = ["EndpointService", "EndpointView", "resolve_namespace"]

@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING
 from hnsctl.backend.base import LbFrontend, LoadBalancerSpec
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
-from hnsctl.models.loadbalancer import LoadBalancer, LoadBalancerRequest, validate_request
+from hnsctl.models.loadbalancer import (
+    LoadBalancer,
+    LoadBalancerRequest,
+    validate_request,
+)
 from hnsctl.models.policy import PortMapping
 from hnsctl.service import checks
 from hnsctl.service.faults import fault_point
@@ -103,12 +107,12 @@ class LoadBalancerService:
             endpoints = self.store.load_endpoints()
             backends = self._resolve_backends(request.endpoints, endpoints)
             shorts = {lb.short: lb for lb in existing}
-            if requested_id and requested_id.replace("-", "")[:8] in shorts:
-                other = shorts[requested_id.replace("-", "")[:8]]
+            if requested_id and ids.short_id(requested_id) in shorts:
+                other = shorts[ids.short_id(requested_id)]
                 raise Conflict(f"load balancer {requested_id}: " + ("it already exists" if other.id == requested_id else
                                f"its first 8 hex digits name the nftables objects of load balancer {other.id}"),
                                hint="omit the ID to get a fresh one", hns_name="HCN_E_POLICY_ALREADY_EXISTS")
-            new_id = requested_id or next(i for i in iter(ids.new_id, None) if i.replace("-", "")[:8] not in shorts)
+            new_id = requested_id or ids.fresh_id(set(shorts))
             by_id = {e.id: e for e in endpoints}
             lb = LoadBalancer(
                 id=new_id,

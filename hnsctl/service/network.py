@@ -10,13 +10,13 @@ from hnsctl.errors import Conflict, InvalidInput
 from hnsctl.models import ids
 from hnsctl.models.network import (
     IMPLEMENTED_TYPES,
+    MAC_REWRITE_TYPES,
+    UPLINK_TYPES,
+    VXLAN_OVERHEAD,
     Network,
     NetworkFlags,
     NetworkRequest,
-    VXLAN_OVERHEAD,
     NetworkType,
-    MAC_REWRITE_TYPES,
-    UPLINK_TYPES,
     Overlay,
     Subnet,
     Uplink,
@@ -254,9 +254,6 @@ class NetworkService:
     def _create_on_adapter(self, wanted: ValidatedRequest, existing: list[Network]) -> Network:
         """transparent / l2bridge / l2tunnel: a bridge that takes the adapter over, with the adapter's addresses
         and routes moved onto it (recorded, to be given back exactly on delete). The subnet is the adapter's LAN."""
-        from hnsctl.service.plan import plan_network
-        from hnsctl.service.revert import Reverter
-
         adapter = wanted.adapter
         assert adapter
         for other in existing:
@@ -276,27 +273,7 @@ class NetworkService:
         )
         if not network.subnets:
             raise InvalidInput(f"--adapter {adapter} has no IPv4 address to take the LAN's subnet from: give --subnet (and --gateway)")
-        plan = plan_network(network)
-        with Reverter() as revert:
-            self.backend.create_bridge(plan.bridge)
-            revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name, network.id))
-            fault_point("network-create:bridge")
-            # the record first: from here on, whatever happens, reconcile and delete know what to give back
-            self.store.save_network(network)
-            revert.add(f"forget network {network.name}", lambda: self.store.remove_network(network.id))
-            fault_point("network-create:firewall")
-            revert.add(f"give {adapter} back its addresses", lambda: self.backend.give_back_adapter(plan.bridge.name, adapter, addresses, routes))
-            self.backend.move_to_bridge(plan.bridge.name, adapter, addresses, routes)
-            if plan.firewall is not None:
-                revert.add(f"remove rules of {network.id}", lambda: self.backend.remove_firewall(network.id))
-                self.backend.apply_network_firewall(plan.firewall)
-            for version in sorted(plan.forwarding):
-                self.backend.enable_forwarding(version)
-            if plan.l2bridge is not None:
-                self.backend.apply_l2bridge(plan.l2bridge)
-                revert.add("remove the MAC rewriting", lambda: self.backend.remove_l2bridge(network.id, plan.l2bridge.short))  # type: ignore[union-attr]
-            fault_point("network-create:saved")
-            revert.success()
+        self._apply(network)
         return network
 
     def _refuse_vlan(self, vlan: int) -> None:
@@ -350,7 +327,7 @@ class NetworkService:
                     u = network.uplink
                     self.backend.give_back_adapter(plan.bridge.name, u.adapter, u.addresses, u.routes)
                 if plan.l2bridge is not None:
-                    self.backend.remove_l2bridge(network.id, plan.l2bridge.short)
+                    self.backend.remove_l2bridge(network.id, network.short)
                 self.backend.remove_firewall(network.id)
                 fault_point("network-delete:firewall")
                 if plan.vxlan is not None:
@@ -367,11 +344,16 @@ class NetworkService:
     # -- helpers
 
     def _apply(self, network: Network) -> None:
-        """Kernel first (with undo), state last: a crash in between leaves only tagged kernel objects."""
+        """Kernel first (with undo), state last: a crash in between leaves only tagged kernel objects.
+
+        Except an adapter's addresses and routes, which carry no tag: a network that takes over an adapter
+        is recorded before anything moves, so delete and reconcile always know what to give back.
+        """
         from hnsctl.service.plan import plan_network
         from hnsctl.service.revert import Reverter
 
         plan = plan_network(network)
+        uplink = network.uplink
         with Reverter() as revert:
             self.backend.create_bridge(plan.bridge)
             revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name, network.id))
@@ -379,14 +361,24 @@ class NetworkService:
             if plan.vxlan is not None:
                 self.backend.create_vxlan(plan.vxlan)
                 revert.add(f"delete VXLAN device {plan.vxlan.name}", lambda: self.backend.delete_link(plan.vxlan.name, network.id))  # type: ignore[union-attr]
+            if uplink is not None:
+                self.store.save_network(network)
+                revert.add(f"forget network {network.name}", lambda: self.store.remove_network(network.id))
             if plan.firewall is not None:
                 revert.add(f"remove rules of {network.id}", lambda: self.backend.remove_firewall(network.id))
                 self.backend.apply_network_firewall(plan.firewall)
             fault_point("network-create:firewall")
+            if uplink is not None:
+                revert.add(f"give {uplink.adapter} back its addresses",
+                           lambda: self.backend.give_back_adapter(plan.bridge.name, uplink.adapter, uplink.addresses, uplink.routes))
+                self.backend.move_to_bridge(plan.bridge.name, uplink.adapter, uplink.addresses, uplink.routes)
             for version in sorted(plan.forwarding):
                 self.backend.enable_forwarding(version)
             if plan.firewall is not None and any(upstream.startswith("127.") for _, upstream in plan.firewall.dns_forward):
                 self.backend.allow_loopback_destinations(plan.bridge.name)
+            if plan.l2bridge is not None:
+                revert.add("remove the MAC rewriting", lambda: self.backend.remove_l2bridge(network.id, network.short))
+                self.backend.apply_l2bridge(plan.l2bridge)
             self.store.save_network(network)
             fault_point("network-create:saved")
             revert.success()
@@ -435,7 +427,7 @@ def _lan_subnets(addresses: tuple[str, ...], routes: tuple[str, ...]) -> tuple[S
     """The adapter's first IPv4 network, with the default route's next hop through it as the gateway."""
     import ipaddress
 
-    v4 = [ipaddress.ip_interface(a.split()[0]) for a in addresses if ":" not in a.split()[0]]
+    v4 = Uplink("", addresses).ipv4_interfaces
     if not v4:
         return ()
     prefix = v4[0].network

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hnsctl.backend.base import BridgeSpec, L2BridgeSpec, NetworkFirewall, NetworkPlan, VxlanSpec
+from hnsctl.backend.base import (
+    BridgeSpec,
+    L2BridgeSpec,
+    NetworkFirewall,
+    NetworkPlan,
+    VxlanSpec,
+)
 from hnsctl.models.endpoint import kernel_mac
 from hnsctl.models.network import MAC_REWRITE_TYPES, Network, NetworkType
 
@@ -29,14 +35,15 @@ def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> Networ
         # the LAN's own router does the routing; hnsctl adds no NAT and no isolation
         l2bridge = None
         if network.type in MAC_REWRITE_TYPES and network.uplink.mac:
-            l2bridge = L2BridgeSpec(owner=network.id, short=network.id.replace("-", "")[:8], adapter=network.uplink.adapter,
+            l2bridge = L2BridgeSpec(owner=network.id, short=network.short, adapter=network.uplink.adapter,
                                     host_mac=network.uplink.mac,
                                     endpoints=tuple((str(e.ip), kernel_mac(e.mac)) for e in endpoints if e.ip.version == 4 and not e.remote))
         firewall = None
-        host_ip = next((a.split("/")[0] for a in network.uplink.addresses if ":" not in a.split()[0]), None)
-        if network.uplink.outbound_nat and host_ip:
+        host_ips = network.uplink.ipv4_interfaces
+        if network.uplink.outbound_nat and host_ips:
             import ipaddress
 
+            host_ip = str(host_ips[0].ip)
             exceptions = tuple(ipaddress.ip_network(e) for e in network.uplink.outbound_nat_exceptions)
             firewall = NetworkFirewall(owner=network.id, bridge=network.bridge_name,
                                        snat=tuple((s.prefix, host_ip, exceptions) for s in network.subnets if s.prefix.version == 4))

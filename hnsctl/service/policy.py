@@ -10,7 +10,12 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hnsctl.backend.base import EndpointAclSpec, OutboundNatSpec, PortMapSpec, RemoteSpec
+from hnsctl.backend.base import (
+    EndpointAclSpec,
+    OutboundNatSpec,
+    PortMapSpec,
+    RemoteSpec,
+)
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import Endpoint

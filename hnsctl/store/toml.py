@@ -16,17 +16,18 @@ from hnsctl.models.codec import (
     CodecError,
     endpoint_from_record,
     endpoint_to_record,
-    namespace_from_record,
-    namespace_to_record,
     intent_from_record,
     intent_to_record,
     loadbalancer_from_record,
     loadbalancer_to_record,
-    policy_from_record,
-    policy_to_record,
+    namespace_from_record,
+    namespace_to_record,
     network_from_record,
     network_to_record,
+    policy_from_record,
+    policy_to_record,
 )
+
 if TYPE_CHECKING:
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.intent import Intent

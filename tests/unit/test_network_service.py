@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from hnsctl.backend.base import BridgeSpec, NetworkFirewall, RouteInfo
-from hnsctl.errors import Conflict, ExitCode, InvalidInput, KernelError, NotFound, PermissionDenied
+from hnsctl.errors import (
+    Conflict,
+    ExitCode,
+    InvalidInput,
+    KernelError,
+    NotFound,
+    PermissionDenied,
+)
 from hnsctl.models import ids
 from hnsctl.models.network import NetworkRequest, NetworkType, SubnetRequest
 from hnsctl.service.network import NetworkService

@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 import hnsctl
 from hnsctl.errors import HCN_CODES, ExitCode, HnsError, InvalidInput
-from hnsctl.models.network import NetworkFlags, NetworkRequest, NetworkType, SubnetRequest
+from hnsctl.models.network import (
+    NetworkFlags,
+    NetworkRequest,
+    NetworkType,
+    SubnetRequest,
+)
 from hnsctl.service.network import validate_request
 from tests.unit.strategies import ipv4_subnets, ipv6_subnets
 
