@@ -66,6 +66,11 @@ class OutboundNatSpec:
     bridge: str
     exceptions: tuple[IPNetwork, ...] = ()
     vip: str | None = None
+    # Uplink networks (l2bridge, l2tunnel): endpoint traffic is bridged straight onto the LAN, so it
+    # never leaves "by another interface"; what stays in `local` (the LAN's own subnets) keeps its
+    # address and the rest is SNATed to `host_ip` (or the VIP).
+    host_ip: str | None = None
+    local: tuple[IPNetwork, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,13 @@ def outbound_nat_rules(spec: OutboundNatSpec) -> list[Rule]:
         exceptions = {"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"set": elements}}}
         rules.append(Rule("outbound", (source, exceptions, ACCEPT), f"{tag} outboundnat-exceptions",
                           f"ip saddr {spec.endpoint_ip} ip daddr {{ {', '.join(str(e) for e in v4)} }} accept"))
+    if spec.host_ip is not None:
+        local = [{"prefix": {"addr": str(p.network_address), "len": p.prefixlen}} for p in spec.local if p.version == 4]
+        off_lan = [{"match": {"op": "!=", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"set": local}}}] if local else []
+        address = spec.vip or spec.host_ip
+        rules.append(Rule("outbound", (source, *off_lan, {"snat": {"family": "ip", "addr": address}}), f"{tag} outboundnat",
+                          f"ip saddr {spec.endpoint_ip} ip daddr != {{ {', '.join(str(p) for p in spec.local)} }} snat ip to {address}"))
+        return rules
     not_bridge = _meta("oifname", "!=", spec.bridge)
     if spec.vip:
         rules.append(Rule("outbound", (source, not_bridge, {"snat": {"family": "ip", "addr": spec.vip}}), f"{tag} outboundnat",

@@ -46,7 +46,8 @@ def endpoint_json(view: EndpointView, schema: int) -> dict[str, Any]:
     network_name = view.network.name if view.network else ""
     if schema == 2:
         return hnsjson.endpoint_to_v2(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies)
-    return hnsjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies)
+    return hnsjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies,
+                                  network_type=view.network.type.value if view.network else "")
 
 
 def where(view: EndpointView) -> str:
@@ -90,8 +91,8 @@ def create(
     namespace: Annotated[Optional[str], typer.Option("--namespace", help="Attach to this namespace now (created, or adopted from `ip netns`, if needed).", show_default=False)] = None,
     host: Annotated[bool, typer.Option("--host", help="Attach to the host itself now (Attach-HnsHostEndpoint).")] = False,
     if_not_exists: Annotated[bool, typer.Option("--if-not-exists", help="If an endpoint of this name exists and matches the options given, show it and succeed (exit 4 if it differs).")] = False,
-    remote: Annotated[bool, typer.Option("--remote", help="overlay: an endpoint on another host (New-HnsRemoteEndpoint); needs --ip, --mac and --provider-address. No interface is made here.")] = False,
-    provider_address: Annotated[Optional[str], typer.Option("--provider-address", help="--remote: the other host's underlay address.", show_default=False)] = None,
+    remote: Annotated[bool, typer.Option("--remote", help="An endpoint on another host (New-HnsRemoteEndpoint), on overlay (needs --ip, --mac, --provider-address) or l2bridge/l2tunnel (needs --ip). No interface is made here.")] = False,
+    provider_address: Annotated[Optional[str], typer.Option("--provider-address", help="--remote: the underlay address of the host the endpoint lives on (the PA policy).", show_default=False)] = None,
     port_mapping: Annotated[Optional[list[str]], typer.Option("--port-mapping", "-p", metavar="EXT:INT[/PROTO]", help="Add a port mapping policy (docker -p style, e.g. 8080:80/tcp); repeatable.", show_default=False)] = None,
     json_source: Annotated[Optional[str], typer.Option("--json", metavar="FILE|-", help="An HNS endpoint document (V1 HNSEndpoint or V2 HostComputeEndpoint). Flags override its fields.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
@@ -126,19 +127,12 @@ def create(
         raise InvalidInput("missing endpoint name: give NAME, or a Name field in the --json document")
     from hnsctl.cli.policy import parse_port_mapping, policy_request
 
-    mappings = [policy_request("portmapping", request.name, **parse_port_mapping(text)) for text in port_mapping or []]
+    mappings = tuple(policy_request("portmapping", request.name, **parse_port_mapping(text)) for text in port_mapping or [])
+    request = dataclasses.replace(request, policies=request.policies + mappings)
     with context.services(dry_run=dry_run) as services:
         existed = if_not_exists and any(v.endpoint.name == request.name for v in services.endpoint.list_endpoints())
+        # one service call, one lock: the endpoint and its policies are made together or not at all
         endpoint = services.endpoint.create_endpoint(request, exist_ok=if_not_exists)
-        if existed:
-            mappings = []  # the endpoint is kept as it is; its policies are not touched
-        try:
-            for mapping in mappings:
-                services.policy.add_policy(mapping)
-        except BaseException:
-            if not dry_run:
-                services.endpoint.delete_endpoint(endpoint.id)  # nothing half-made: the endpoint goes too
-            raise
         operations = services.operations()
         warnings = services.warnings()
         view = _view_of(services, endpoint)

@@ -152,6 +152,8 @@ def endpoint_to_record(endpoint: Endpoint) -> dict[str, Any]:
         record["namespace_id"] = endpoint.namespace_id
     if endpoint.provider_address:
         record["provider_address"] = endpoint.provider_address
+    if endpoint.on_other_host:
+        record["remote"] = True
     return record
 
 
@@ -179,6 +181,7 @@ def endpoint_from_record(record: dict[str, Any]) -> Endpoint:
             host_attached=bool(record.get("host_attached", False)),
             created_at=str(record.get("created_at", "")),
             provider_address=str(record.get("provider_address", "")),
+            on_other_host=record.get("remote") is True,
         )
     except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise CodecError(f"invalid endpoint record: {exc}") from exc

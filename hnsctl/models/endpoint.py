@@ -6,6 +6,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from hnsctl.errors import InvalidInput
 from hnsctl.models.ids import BRIDGE_PREFIX, short_id
@@ -18,6 +19,10 @@ DEFAULT_IFNAME = "eth0"
 IFNAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,15}")
 HOST_SIDE_PREFIX = "hv-"
 PARKED_PREFIX = "hp-"
+
+
+if TYPE_CHECKING:
+    from hnsctl.models.policy import PolicyRequest
 
 
 class EndpointState(IntEnum):
@@ -53,10 +58,11 @@ class Endpoint:
     host_attached: bool = False
     created_at: str = ""
     provider_address: str = ""  # set: a remote endpoint (on another overlay host), with no interface here
+    on_other_host: bool = False  # a remote endpoint without a provider address (l2bridge: reached through the LAN)
 
     @property
     def remote(self) -> bool:
-        return bool(self.provider_address)
+        return self.on_other_host or bool(self.provider_address)
 
     @property
     def short(self) -> str:
@@ -100,6 +106,7 @@ class EndpointRequest:
     gateway: str | None = None
     remote: bool = False
     provider_address: str | None = None
+    policies: tuple[PolicyRequest, ...] = ()  # made with the endpoint, under the same lock (`-p`, a document's Policies)
 
 
 def parse_mac(text: str, *, field: str = "--mac") -> str:

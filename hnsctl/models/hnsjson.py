@@ -262,11 +262,11 @@ def _list_of_objects(doc: dict[str, Any], key: str, *, path: str = "") -> list[d
     return value
 
 
-def _reject_unknown(doc: dict[str, Any], known: set[str], *, path: str) -> None:
+def _reject_unknown(doc: dict[str, Any], known: set[str], *, path: str, kind: str = "network") -> None:
     unknown = sorted(set(doc) - known)
     if unknown:
         raise InvalidInput(
-            f"invalid JSON field {path}{unknown[0]}: not a field of an HNS network document (check its spelling)",
+            f"invalid JSON field {path}{unknown[0]}: not a field of an HNS {kind} document (check its spelling)",
             hns_name="HCN_E_INVALID_JSON",
         )
 
@@ -275,21 +275,44 @@ def _reject_unknown(doc: dict[str, Any], known: set[str], *, path: str) -> None:
 
 ENDPOINT_V1_KEYS = {
     "ID", "Name", "VirtualNetwork", "VirtualNetworkName", "IPAddress", "PrefixLength", "GatewayAddress",
-    "MacAddress", "DNSServerList", "DNSSuffix", "Policies", "IsRemoteEndpoint", "State", "Namespace",
+    "MacAddress", "DNSServerList", "DNSSuffix", "DNSDomain", "Policies", "IsRemoteEndpoint", "State", "Namespace",
     "SharedContainers", "Resources", "Version", "ActivityId", "EnableInternalDNS", "EnableLowMetric",
     "Health", "CreateProcessingStartTime", "InterfaceName", "HostInterfaceName", "HostAttached", "CreatedAt",
+    "Type", "PortFriendlyName", "IPSubnetId", "EncapOverhead", "DisableICC", "IPv6Address", "IPv6PrefixLength",
+    "GatewayAddressV6", "VirtualMachine", "InterfaceConstraint", "AdditionalParams",
 }
 ENDPOINT_V2_KEYS = {
     "ID", "Name", "HostComputeNetwork", "HostComputeNamespace", "IpConfigurations", "Routes", "Dns",
     "MacAddress", "Flags", "Policies", "SchemaVersion", "Health", "Owner", "Version", "State",
-    "InterfaceName", "HostInterfaceName", "HostAttached", "CreatedAt",
+    "InterfaceName", "HostInterfaceName", "HostAttached", "CreatedAt", "AdditionalParams", "Telemetry",
+}
+# Endpoint policy types that change nothing here: the overlay MTU already leaves room for the
+# encapsulation (EncapOverhead), and L2Driver has no documented settings.
+ENDPOINT_POLICIES_WITHOUT_EFFECT = {"encapoverhead", "l2driver"}
+ENDPOINT_POLICIES_REFUSED = {
+    "l4proxy": "L4 proxy redirection is not built",
+    "proxy": "L4 proxy redirection is not built",
+    "l4wfpproxy": "WFP proxy redirection has no Linux equivalent here",
+    "vlan": "VLAN tagging is not built (see `network create --vlan`)",
+    "vsid": "an endpoint takes its network's VSID",
+    "iov": "SR-IOV offload has no equivalent here",
+    "encryption": "IPsec between endpoints is not built",
+    "firewall": "the Hyper-V firewall has no equivalent here; use ACL policies",
+    "tieracl": "tiered ACLs are not built; use ACL policies",
+    "interfaceconstraint": "interface constraints have no equivalent here",
+    "interfaceparameters": "interface parameters are not built",
+    "portname": "switch port names have no equivalent here",
+    "vnet": "VNET isolation is not built",
+    "isolation": "VNET isolation is not built",
 }
 
 
-def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespace | None, policies: tuple[Policy, ...] = ()) -> dict[str, Any]:
+def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespace | None, policies: tuple[Policy, ...] = (),
+                   network_type: str = "") -> dict[str, Any]:
     return {
         "ID": endpoint.id,
         "Name": endpoint.name,
+        "Type": network_type,
         "VirtualNetwork": endpoint.network_id,
         "VirtualNetworkName": network_name,
         "IPAddress": str(endpoint.ip),
@@ -301,12 +324,22 @@ def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespac
         "State": int(endpoint.state),
         "Namespace": {"ID": namespace.id, "Name": namespace.name} if namespace else None,
         "IsRemoteEndpoint": endpoint.remote,
-        "Policies": [policy_to_v1(p) for p in policies] + ([{"Type": "PA", "PA": endpoint.provider_address}] if endpoint.remote else []),
-        "InterfaceName": endpoint.host_ifname if endpoint.host_attached else endpoint.ifname,
-        "HostInterfaceName": endpoint.host_side,
-        "HostAttached": endpoint.host_attached,
+        "Policies": [policy_to_v1(p) for p in policies] + _v1_provider_address(endpoint),
+        **_interfaces(endpoint),
         "CreatedAt": endpoint.created_at,
     }
+
+
+def _v1_provider_address(endpoint: Endpoint) -> list[dict[str, Any]]:
+    return [{"Type": "PA", "PA": endpoint.provider_address}] if endpoint.provider_address else []
+
+
+def _interfaces(endpoint: Endpoint) -> dict[str, Any]:
+    """A remote endpoint has no interface on this host, so it shows none (as HNS)."""
+    if endpoint.remote:
+        return {}
+    return {"InterfaceName": endpoint.host_ifname if endpoint.host_attached else endpoint.ifname,
+            "HostInterfaceName": endpoint.host_side, "HostAttached": endpoint.host_attached}
 
 
 def endpoint_to_v2(endpoint: Endpoint, *, network_name: str, namespace: Namespace | None, policies: tuple[Policy, ...] = ()) -> dict[str, Any]:
@@ -329,12 +362,10 @@ def endpoint_to_v2(endpoint: Endpoint, *, network_name: str, namespace: Namespac
         "MacAddress": endpoint.mac,
         "Flags": 1 if endpoint.remote else 0,  # EndpointFlags 1: RemoteEndpoint
         "Policies": [policy_to_v2(p) for p in policies]
-        + ([{"Type": "ProviderAddress", "Settings": {"ProviderAddress": endpoint.provider_address}}] if endpoint.remote else []),
+        + ([{"Type": "ProviderAddress", "Settings": {"ProviderAddress": endpoint.provider_address}}] if endpoint.provider_address else []),
         "State": int(endpoint.state),
         "SchemaVersion": dict(V2_SCHEMA),
-        "InterfaceName": endpoint.host_ifname if endpoint.host_attached else endpoint.ifname,
-        "HostInterfaceName": endpoint.host_side,
-        "HostAttached": endpoint.host_attached,
+        **_interfaces(endpoint),
         "CreatedAt": endpoint.created_at,
     }
 
@@ -366,23 +397,33 @@ def namespace_to_v2(namespace: Namespace, endpoint_ids: list[str]) -> dict[str, 
 
 
 def endpoint_request_from_document(doc: dict[str, Any]) -> EndpointRequest:
-    """An HNS endpoint document (V1 `HNSEndpoint` or V2 `HostComputeEndpoint`) as a request."""
+    """An HNS endpoint document (V1 `HNSEndpoint` or V2 `HostComputeEndpoint`) as a request, with its policies."""
     from hnsctl.models.endpoint import EndpointRequest
 
     v2 = is_v2_document(doc) or "IpConfigurations" in doc or "HostComputeNetwork" in doc
-    _reject_unknown(doc, ENDPOINT_V2_KEYS if v2 else ENDPOINT_V1_KEYS, path="")
-    if doc.get("Policies"):
-        raise InvalidInput("invalid JSON field Policies: endpoint policies are not supported yet", hns_name="HCN_E_INVALID_POLICY_TYPE")
-    if doc.get("IsRemoteEndpoint"):
-        raise InvalidInput("invalid JSON field IsRemoteEndpoint: remote endpoints need an overlay network (not supported yet)",
-                           hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
+    _reject_unknown(doc, ENDPOINT_V2_KEYS if v2 else ENDPOINT_V1_KEYS, path="", kind="endpoint")
     name = _optional_str(doc, "Name") or ""
+    endpoint_id = _optional_str(doc, "ID")
+    if not name:
+        # HCN endpoints are often nameless (callers know them by ID): give them a name from it
+        from hnsctl.models import ids
+
+        endpoint_id = endpoint_id or ids.new_id()
+        name = "endpoint-" + ids.short_id(ids.normalize_id(endpoint_id))
+    policies, provider_address = endpoint_policies_from_document(doc, endpoint=name)
     if v2:
+        flags = _optional_int(doc, "Flags") or 0
+        if flags & ~1:
+            raise InvalidInput(f"invalid JSON field Flags {flags}: only RemoteEndpoint (1) is supported among the endpoint flags",
+                               hns_name="HCN_E_INVALID_ENDPOINT")
+        remote = bool(flags & 1)
         ip = prefix_len = None
         configs = _list_of_objects(doc, "IpConfigurations")
         if len(configs) > 1:
-            raise InvalidInput("invalid JSON field IpConfigurations: one address per endpoint is supported", hns_name="HCN_E_INVALID_ENDPOINT")
+            raise InvalidInput("invalid JSON field IpConfigurations: one address per endpoint is supported (dual stack is not built yet)",
+                               hns_name="HCN_E_INVALID_ENDPOINT")
         if configs:
+            _reject_unknown(configs[0], {"IpAddress", "PrefixLength", "IpSubnetId"}, path="IpConfigurations[0].", kind="endpoint")
             ip = _optional_str(configs[0], "IpAddress", path="IpConfigurations[0].")
             prefix_len = _optional_int(configs[0], "PrefixLength", path="IpConfigurations[0].")
         gateway = None
@@ -397,8 +438,19 @@ def endpoint_request_from_document(doc: dict[str, Any]) -> EndpointRequest:
         return EndpointRequest(
             name=name, network=_optional_str(doc, "HostComputeNetwork"), ip=ip, prefix_len=prefix_len,
             mac=_optional_str(doc, "MacAddress"), dns_servers=servers, dns_suffix=suffix, gateway=gateway,
-            id=_optional_str(doc, "ID"), ifname=_optional_str(doc, "InterfaceName"),
+            id=endpoint_id, ifname=_optional_str(doc, "InterfaceName"), remote=remote,
+            provider_address=provider_address if remote else None, policies=policies,
         )
+    for key in ("IPv6Address", "GatewayAddressV6"):
+        if doc.get(key):
+            raise InvalidInput(f"invalid JSON field {key}: dual-stack endpoints are not built yet (one address per endpoint)",
+                               hns_name="HCN_E_INVALID_ENDPOINT")
+    if doc.get("DisableICC") is True:
+        raise InvalidInput("invalid JSON field DisableICC: isolating endpoints of one network from each other is not built; "
+                           "use ACL policies", hns_name="HCN_E_INVALID_ENDPOINT")
+    remote = doc.get("IsRemoteEndpoint", False)
+    if not isinstance(remote, bool):
+        raise InvalidInput("invalid JSON field IsRemoteEndpoint: expected true or false", hns_name="HCN_E_INVALID_JSON")
     servers_text = _optional_str(doc, "DNSServerList") or ""
     return EndpointRequest(
         name=name,
@@ -407,11 +459,51 @@ def endpoint_request_from_document(doc: dict[str, Any]) -> EndpointRequest:
         prefix_len=_optional_int(doc, "PrefixLength"),
         gateway=_optional_str(doc, "GatewayAddress"),
         mac=_optional_str(doc, "MacAddress"),
-        dns_servers=tuple(s for s in servers_text.split(",") if s.strip()),
-        dns_suffix=_optional_str(doc, "DNSSuffix"),
-        id=_optional_str(doc, "ID"),
+        dns_servers=tuple(s.strip() for s in servers_text.split(",") if s.strip()),
+        dns_suffix=_optional_str(doc, "DNSSuffix") or _optional_str(doc, "DNSDomain"),
+        id=endpoint_id,
         ifname=_optional_str(doc, "InterfaceName"),
+        remote=remote,
+        provider_address=provider_address if remote else None,
+        policies=policies,
     )
+
+
+def endpoint_policies_from_document(doc: dict[str, Any], *, endpoint: str) -> tuple[tuple[PolicyRequest, ...], str | None]:
+    """An endpoint document's `Policies`: requests for the ones hnsctl builds, the provider address (PA /
+    ProviderAddress) apart, the ones without effect here skipped, and any other refused naming why."""
+    requests = []
+    provider_address = None
+    for i, raw in enumerate(_list_of_objects(doc, "Policies")):
+        path = f"Policies[{i}]"
+        policy = unwrap_cni_policy(raw)
+        kind = str(policy.get("Type", "")).strip().lower()
+        settings = policy.get("Settings") if isinstance(policy.get("Settings"), dict) else policy
+        if kind in ("pa", "provideraddress"):
+            value = settings.get("PA", settings.get("ProviderAddress"))
+            if not isinstance(value, str) or not value:
+                raise InvalidInput(f"invalid JSON field {path}: a {policy.get('Type')} policy needs the provider address as a string",
+                                   hns_name="HCN_E_INVALID_POLICY")
+            provider_address = value
+            continue
+        if kind in ENDPOINT_POLICIES_WITHOUT_EFFECT:
+            continue
+        if kind in ENDPOINT_POLICIES_REFUSED:
+            raise InvalidInput(f"invalid JSON field {path}: policy type {policy.get('Type')!r} is not supported: {ENDPOINT_POLICIES_REFUSED[kind]}",
+                               hns_name="HCN_E_INVALID_POLICY_TYPE")
+        try:
+            requests.append(policy_request_from_document(policy, type_hint=None, endpoint=endpoint))
+        except InvalidInput as error:
+            raise InvalidInput(f"{path}: {error.message}", hint=error.hint, hns_name=error.hns_name) from None
+    return tuple(requests), provider_address
+
+
+def unwrap_cni_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """CNI configs for Windows (win-bridge, win-overlay, WMCO, Azure) carry HNS policies as
+    `{"Name": "EndpointPolicy", "Value": {…}}`; the HNS policy is the `Value`."""
+    if set(policy) == {"Name", "Value"} and isinstance(policy.get("Value"), dict):
+        return policy["Value"]
+    return policy
 
 
 def _optional_str(doc: dict[str, Any], key: str, *, path: str = "") -> str | None:
@@ -519,27 +611,34 @@ POLICY_KEYS = {
     "ID", "Type", "Settings", "Protocol", "Protocols", "InternalPort", "ExternalPort", "ExternalPortReserved", "VIP",
     "VirtualIP", "Flags", "ExceptionList", "Exceptions", "MaximumOutgoingBandwidthInBytes", "DestinationPrefix",
     "NextHop", "NeedEncap", "Id", "Action", "Direction", "LocalAddresses", "RemoteAddresses", "LocalPorts",
-    "RemotePorts", "LocalPort", "RemotePort", "RuleType", "Priority", "ServiceName",
+    "RemotePorts", "LocalPort", "RemotePort", "RuleType", "Priority", "ServiceName", "Destinations", "MaxPortPoolUsage",
+    "ProviderAddress", "IsolationId", "DistributedRouterMacAddress",
 }
 
 
-def policy_request_from_document(doc: dict[str, Any], *, type_hint: str, endpoint: str) -> PolicyRequest:
+def policy_request_from_document(doc: dict[str, Any], *, type_hint: str | None, endpoint: str) -> PolicyRequest:
     """An HNS policy object, V1 flat (`{"Type": "NAT", "InternalPort": 80, …}`) or V2 (`{"Type", "Settings"}`)."""
     from hnsctl.models.policy import PolicyRequest, PolicyType
 
+    doc = unwrap_cni_policy(doc)
+    if not doc.get("Type") and type_hint is None:
+        raise InvalidInput("invalid JSON field Type: a policy needs its type", hns_name="HCN_E_INVALID_POLICY_TYPE")
     kind = PolicyType.parse(str(doc.get("Type") or type_hint), field="JSON field Type")
-    if kind is not PolicyType.parse(type_hint):
+    if type_hint is not None and kind is not PolicyType.parse(type_hint):
         raise InvalidInput(f"invalid JSON field Type {doc.get('Type')!r}: the command says {type_hint}", hns_name="HCN_E_INVALID_POLICY_TYPE")
     body = doc.get("Settings") if isinstance(doc.get("Settings"), dict) else doc
-    _reject_unknown(doc, POLICY_KEYS, path="")
+    _reject_unknown(doc, POLICY_KEYS, path="", kind="policy")
     if body is not doc:
-        _reject_unknown(body, POLICY_KEYS, path="Settings.")
+        _reject_unknown(body, POLICY_KEYS, path="Settings.", kind="policy")
+    if body.get("Destinations"):
+        raise InvalidInput("invalid JSON field Destinations: OutBoundNAT limited to listed destinations is not built; "
+                           "use Exceptions for what keeps the endpoint's address", hns_name="HCN_E_INVALID_POLICY")
     exceptions = body.get("ExceptionList") or body.get("Exceptions") or []
     if not isinstance(exceptions, list):
         raise InvalidInput("invalid JSON field ExceptionList: expected a list of CIDRs", hns_name="HCN_E_INVALID_POLICY")
     flags = body.get("Flags") or 0
     if isinstance(flags, int) and flags & 2:
-        raise InvalidInput("invalid JSON field Flags: IPv6 port mappings are not supported yet", hns_name="HCN_E_INVALID_POLICY")
+        raise InvalidInput("invalid JSON field Flags: IPv6 port mappings and outbound NAT are not supported yet", hns_name="HCN_E_INVALID_POLICY")
     vip = body.get("VIP") or body.get("VirtualIP") or None
     if str(body.get("RuleType", "Switch")).lower() not in ("switch", ""):
         raise InvalidInput("invalid JSON field RuleType: only Switch ACLs (per endpoint) are supported", hns_name="HCN_E_INVALID_POLICY")
@@ -570,4 +669,6 @@ def policy_request_from_document(doc: dict[str, Any], *, type_hint: str, endpoin
         destination=body.get("DestinationPrefix"),
         next_hop=body.get("NextHop") or None,
         encap=bool(body.get("NeedEncap", False)),
+        provider_address=body.get("ProviderAddress") or None,
+        dr_mac=body.get("DistributedRouterMacAddress") or None,
     )

@@ -7,7 +7,8 @@ import uuid
 
 from hnsctl.errors import InvalidInput
 
-NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+# Windows allows names such as `DockerNAT (1)`: spaces and brackets too, never at the end, never control characters.
+NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.()\[\]#+,@-]{0,62}[A-Za-z0-9_.()\[\]#+,@-])?")
 # Kernel names come from the ID, never from user text: IFNAMSIZ is 16 bytes with the NUL.
 BRIDGE_PREFIX = "hns-"
 OWNER_TAG_PREFIX = "hnsctl:"
@@ -37,7 +38,8 @@ def validate_name(name: str, *, field: str = "name") -> str:
     """
     if not NAME_RE.fullmatch(name):
         raise InvalidInput(
-            f"invalid {field} {name!r}: use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+            f"invalid {field} {name!r}: use 1-64 letters, digits, spaces or _ . - ( ) [ ] # + , @, starting with a letter "
+            "or digit and not ending with a space",
         )
     if is_guid(name):
         raise InvalidInput(f"invalid {field} {name!r}: a name may not look like a GUID; IDs are assigned by hnsctl")

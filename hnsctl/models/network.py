@@ -79,6 +79,9 @@ _V2_ORDER = [
 IMPLEMENTED_TYPES = frozenset(NetworkType)
 UPLINK_TYPES = frozenset({NetworkType.TRANSPARENT, NetworkType.L2BRIDGE, NetworkType.L2TUNNEL})  # take over an adapter
 MAC_REWRITE_TYPES = frozenset({NetworkType.L2BRIDGE, NetworkType.L2TUNNEL})  # endpoints use the host's MAC on the wire
+# Types whose endpoints take port mappings and OutBoundNAT (HNS: not transparent, internal or private,
+# whose endpoints have no NAT in front of them: HCN_E_MAPPING_NOT_SUPPORTED).
+MAPPING_TYPES = frozenset({NetworkType.NAT, NetworkType.ICS, NetworkType.OVERLAY, NetworkType.L2BRIDGE, NetworkType.L2TUNNEL})
 VXLAN_PORT = 4789
 VXLAN_OVERHEAD = 50  # outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 (HNS's EncapOverhead idea)
 MAX_VSID = (1 << 24) - 1

@@ -58,7 +58,7 @@ class Services:
         if self._endpoint is None:
             from hnsctl.service.endpoint import EndpointService
 
-            self._endpoint = EndpointService(self.store, self.backend, self.network, self.namespace)
+            self._endpoint = EndpointService(self.store, self.backend, self.network, self.namespace, self.policy)
         return self._endpoint
 
     @property

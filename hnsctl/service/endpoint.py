@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import (
     Backend,
@@ -51,7 +52,11 @@ from hnsctl.service.network import (
 from hnsctl.service.revert import Reverter
 from hnsctl.store import Store
 
+if TYPE_CHECKING:
+    from hnsctl.service.policy import PolicyService
+
 MAX_MAC_ATTEMPTS = 64
+REMOTE_ENDPOINT_TYPES = frozenset({NetworkType.OVERLAY, NetworkType.L2BRIDGE, NetworkType.L2TUNNEL})
 
 
 @dataclass(frozen=True)
@@ -84,9 +89,8 @@ def validate_endpoint_request(request: EndpointRequest) -> ValidatedEndpoint:
     if request.remote or request.provider_address:
         if not request.remote:
             raise InvalidInput("--provider-address is for remote endpoints: add --remote")
-        missing = [flag for flag, value in (("--ip", ip), ("--mac", mac), ("--provider-address", request.provider_address)) if not value]
-        if missing:
-            raise InvalidInput(f"a remote endpoint needs {', '.join(missing)}: its address, MAC and the other host's provider address",
+        if ip is None:
+            raise InvalidInput("a remote endpoint needs --ip: its address on the other host (and, on overlay, --provider-address)",
                                hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
         if request.namespace or request.host:
             raise InvalidInput("a remote endpoint lives on another host: --namespace and --host do not apply",
@@ -125,6 +129,14 @@ def _check_lan_address(network: Network, ip: IPAddress | None) -> None:
     host = {i.ip for i in network.uplink.ipv4_interfaces} if network.uplink else set()
     if ip in host:
         raise Conflict(f"--ip {ip}: that is this host's own address on {network.uplink.adapter}", hns_name="HCN_E_ADDR_INVALID_OR_RESERVED")  # type: ignore[union-attr]
+
+
+def remote_entries(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec | None:
+    """A remote endpoint's kernel entries: on overlay networks its FDB/neighbour/route entries; on l2bridge
+    none (the LAN, or the host's routes to other nodes, reach it; it is a record for load balancers)."""
+    if network.overlay is None:
+        return None
+    return remote_spec(endpoint, network, others)
 
 
 def remote_spec(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec:
@@ -188,8 +200,9 @@ def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]
             fault_point("endpoint-delete:policies")
             network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
             if endpoint.remote:
-                if network is not None:
-                    backend.remove_remote(remote_spec(endpoint, network, store.load_endpoints()))
+                entries = remote_entries(endpoint, network, store.load_endpoints()) if network is not None else None
+                if entries is not None:
+                    backend.remove_remote(entries)
             else:
                 if network is not None and network.type in MAC_REWRITE_TYPES and endpoint.ip.version == 4:
                     backend.l2bridge_endpoint(network.short, str(endpoint.ip), None)
@@ -226,11 +239,13 @@ def _check_document_addressing(request: EndpointRequest, subnet: Subnet) -> None
 
 
 class EndpointService:
-    def __init__(self, store: Store, backend: Backend, networks: NetworkService, namespaces: NamespaceService) -> None:
+    def __init__(self, store: Store, backend: Backend, networks: NetworkService, namespaces: NamespaceService,
+                 policies: PolicyService) -> None:
         self.store = store
         self.backend = backend
         self.networks = networks
         self.namespaces = namespaces
+        self.policies = policies
 
     # -- reads
 
@@ -291,6 +306,7 @@ class EndpointService:
                 other = next(e for e in endpoints if e.name == wanted.name)
                 if exist_ok:
                     self._check_matches(other, request, wanted)
+                    self._check_policies_match(other, request)
                     return other
                 raise Conflict(f"endpoint {wanted.name!r} already exists (ID {other.id})", hns_name="HCN_E_PORT_ALREADY_EXISTS")
             network = self._network_locked(request.network)
@@ -324,6 +340,10 @@ class EndpointService:
                                lambda: self.backend.l2bridge_endpoint(network.short, str(endpoint.ip), None))
                     self.backend.l2bridge_endpoint(network.short, str(endpoint.ip), kernel_mac(endpoint.mac))
                 fault_point("endpoint-create:port")
+                if request.policies:
+                    # before the attach, which applies the interface policies (QoS, routes) from their records
+                    self.policies.add_to_new_endpoint(request.policies, endpoint, network, None, [*endpoints, endpoint], revert)
+                    fault_point("endpoint-create:policies")
                 if request.namespace or request.host:
                     endpoint = self._attach_locked(endpoint, network, request.namespace, host=request.host, revert=revert, others=endpoints)
                 else:
@@ -333,43 +353,60 @@ class EndpointService:
         return endpoint
 
     def _create_remote(self, wanted: ValidatedEndpoint, request: EndpointRequest, network: Network, endpoints: list[Endpoint]) -> Endpoint:
-        """New-HnsRemoteEndpoint: a record and overlay entries, no interface (lock held)."""
-        if network.type is not NetworkType.OVERLAY or network.overlay is None:
-            raise InvalidInput(f"remote endpoints belong on overlay networks; {network.name!r} is {network.type.value}",
+        """New-HnsRemoteEndpoint: a record and, on overlay, its FDB/neighbour entries; no interface (lock held)."""
+        if network.type not in REMOTE_ENDPOINT_TYPES:
+            raise InvalidInput(f"remote endpoints belong on overlay, l2bridge or l2tunnel networks; {network.name!r} is {network.type.value}",
                                hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
-        assert wanted.ip is not None and wanted.mac is not None and request.provider_address
-        provider = str(parse_address(request.provider_address, field="--provider-address"))
-        if provider == network.overlay.provider_address:
+        if network.overlay is not None and not request.provider_address:
+            raise InvalidInput("a remote endpoint on an overlay network needs --provider-address: the underlay address of the host it lives on",
+                               hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
+        if network.overlay is not None and wanted.mac is None:
+            raise InvalidInput("a remote endpoint on an overlay network needs --mac: frames are addressed to its real MAC",
+                               hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
+        assert wanted.ip is not None
+        provider = str(parse_address(request.provider_address, field="--provider-address")) if request.provider_address else ""
+        if provider and provider == self._own_provider_address(network):
             raise InvalidInput(f"invalid --provider-address {provider}: that is this host's own provider address",
                                hint="a remote endpoint lives on another host; create a local endpoint instead")
-        for other in endpoints:
-            if other.network_id == network.id and other.ip == wanted.ip:
+        same_network = [e for e in endpoints if e.network_id == network.id]
+        mac = wanted.mac or self._mac_locked(network, wanted.ip, None, same_network)
+        for other in same_network:
+            if other.ip == wanted.ip:
                 raise Conflict(f"address {wanted.ip} is already used by endpoint {other.name!r} on network {network.name!r}",
                                hns_name="HCN_E_ADDR_INVALID_OR_RESERVED")
-            if other.network_id == network.id and other.mac == wanted.mac and not (other.remote and other.provider_address == provider):
-                raise Conflict(f"MAC {wanted.mac} is already used by endpoint {other.name!r}", hns_name="HCN_E_INVALID_ENDPOINT")
+            if other.mac == mac and not (other.remote and other.provider_address == provider):
+                raise Conflict(f"MAC {mac} is already used by endpoint {other.name!r}", hns_name="HCN_E_INVALID_ENDPOINT")
         subnet = next((s for s in network.subnets if wanted.ip in s.prefix), None)
         endpoint = Endpoint(
             id=self._new_id(wanted.id, endpoints),
             name=wanted.name,
             network_id=network.id,
             ip=wanted.ip,
-            prefix_len=subnet.prefix.prefixlen if subnet else 32,
-            mac=wanted.mac,
+            prefix_len=(subnet or network.subnets[0]).prefix.prefixlen if network.subnets else 32,  # as HNS shows it
+            mac=mac,
             created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             provider_address=provider,
+            on_other_host=not provider,
         )
-        spec = remote_spec(endpoint, network, endpoints)
+        entries = remote_entries(endpoint, network, endpoints)
         with Reverter() as revert:
             # the record first: its kernel entries carry no owner tag, so only a record lets reconcile find them
             self.store.save_endpoint(endpoint)
             revert.add(f"forget endpoint {endpoint.name}", lambda: self.store.remove_endpoint(endpoint.id))
             fault_point("endpoint-create:port")
-            revert.add(f"remove the overlay entries of {endpoint.ip}", lambda: self.backend.remove_remote(spec))
-            self.backend.apply_remote(spec)
+            if entries is not None:
+                revert.add(f"remove the overlay entries of {endpoint.ip}", lambda: self.backend.remove_remote(entries))
+                self.backend.apply_remote(entries)
             fault_point("endpoint-create:saved")
             revert.success()
         return endpoint
+
+    @staticmethod
+    def _own_provider_address(network: Network) -> str:
+        if network.overlay is not None:
+            return network.overlay.provider_address
+        found = network.uplink.ipv4_interfaces if network.uplink else []
+        return str(found[0].ip) if found else ""
 
     def attach(self, reference: str, *, namespace: str | None = None, host: bool = False, ifname: str | None = None) -> Endpoint:
         if bool(namespace) == bool(host):
@@ -445,6 +482,18 @@ class EndpointService:
                 hint="drop the differing options to accept it, or pick another name",
                 hns_name="HCN_E_PORT_ALREADY_EXISTS",
             )
+
+    def _check_policies_match(self, current: Endpoint, request: EndpointRequest) -> None:
+        """`--if-not-exists` keeps an endpoint only if it already has every policy asked for."""
+        from hnsctl.models.policy import summary, validate_settings
+
+        have = {(p.type, p.settings) for p in self.store.load_policies() if p.endpoint_id == current.id}
+        for wanted in request.policies:
+            kind, settings = validate_settings(wanted)
+            if (kind, settings) not in have:
+                probe = Policy(id="", endpoint_id=current.id, type=kind, settings=settings)
+                raise Conflict(f"endpoint {current.name!r} already exists without the {kind.value} policy asked for ({summary(probe)})",
+                               hint="add it with `hnsctl policy add`, or delete the endpoint first", hns_name="HCN_E_POLICY_NOT_FOUND")
 
     def _namespace_of(self, endpoint: Endpoint) -> Namespace | None:
         if endpoint.namespace_id is None:

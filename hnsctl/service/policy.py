@@ -19,7 +19,7 @@ from hnsctl.backend.base import (
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import Endpoint
-from hnsctl.models.network import Network, NetworkType
+from hnsctl.models.network import MAC_REWRITE_TYPES, MAPPING_TYPES, Network
 from hnsctl.models.policy import (
     Acl,
     OutboundNat,
@@ -66,9 +66,24 @@ def port_map_spec(policy: Policy, endpoint: Endpoint) -> PortMapSpec:
 
 
 def outbound_spec(policy: Policy, endpoint: Endpoint, network: Network) -> OutboundNatSpec:
+    """On l2bridge/l2tunnel the endpoint is bridged onto the LAN: SNAT to the host's LAN address what
+    leaves the LAN's subnets; elsewhere masquerade what leaves by another interface than the bridge."""
     s = policy.settings
     assert isinstance(s, OutboundNat)
-    return OutboundNatSpec(policy.id, str(endpoint.ip), network.bridge_name, s.exceptions, str(s.vip) if s.vip else None)
+    vip = str(s.vip) if s.vip else None
+    if network.type in MAC_REWRITE_TYPES:
+        return OutboundNatSpec(policy.id, str(endpoint.ip), network.bridge_name, s.exceptions, vip,
+                               host_ip=uplink_host_ip(network), local=tuple(sub.prefix for sub in network.subnets))
+    return OutboundNatSpec(policy.id, str(endpoint.ip), network.bridge_name, s.exceptions, vip)
+
+
+def uplink_host_ip(network: Network) -> str:
+    """The host's own address on an uplink network's LAN: what NATed endpoint traffic shows."""
+    found = network.uplink.ipv4_interfaces if network.uplink else []
+    if not found:
+        raise InvalidInput(f"network {network.name!r}: its adapter has no IPv4 address to NAT endpoint traffic to",
+                           hint="give the adapter an address, or use --vip", hns_name="HCN_E_MAPPING_NOT_SUPPORTED")
+    return str(found[0].ip)
 
 
 def route_entry(policy: Policy, endpoint: Endpoint) -> tuple[str, str | None]:
@@ -243,25 +258,57 @@ class PolicyService:
             if index is None:
                 index = self._mapping_index(policies)
             self._check(kind, settings, endpoint, network, policies, endpoints, index)
-            policy = Policy(
-                id=ids.new_id(),
-                endpoint_id=endpoint.id,
-                type=kind,
-                settings=settings,
-                created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                sequence=index.max_sequence + 1,
-            )
+            policy = self._new_policy(endpoint, kind, settings, index)
             namespace = next((n for n in self.store.load_namespaces() if n.id == endpoint.namespace_id), None)
             with Reverter() as revert:
                 self._apply(policy, endpoint, network, namespace, revert)
                 fault_point("policy-add:kernel")
                 self.store.save_policy(policy)
-                if isinstance(settings, PortMapping):
-                    index.keys[(settings.protocol, settings.external_port, settings.vip)] = policy
-                index.max_sequence = policy.sequence
-                index.version = self.store.policies_version()
+                self._indexed(policy, index)
                 revert.success()
         return policy
+
+    def add_to_new_endpoint(self, requests: tuple[PolicyRequest, ...], endpoint: Endpoint, network: Network,
+                            namespace: Namespace | None, endpoints: list[Endpoint], revert: Reverter) -> list[Policy]:
+        """The policies an `endpoint create` asks for, inside that command's own lock and undo stack: the
+        endpoint and its policies are made (or undone) together. `endpoints` includes the new endpoint."""
+        wanted = [validate_settings(r) for r in requests]
+        if any(kind.on_network for kind, _ in wanted):
+            raise InvalidInput("network policies (remotesubnetroute, hostroute) belong on a network document, not an endpoint's",
+                               hns_name="HCN_E_INVALID_POLICY")
+        policies = self.store.load_policies()
+        index = self._mapping_index(policies)
+        made: list[Policy] = []
+        for kind, settings in wanted:
+            self._check(kind, settings, endpoint, network, [*policies, *made], endpoints, index)
+            policy = self._new_policy(endpoint, kind, settings, index)
+            self._apply(policy, endpoint, network, namespace, revert, earlier=made)
+            self._indexed(policy, index, bump_version=False)
+            made.append(policy)
+        for policy in made:
+            self.store.save_policy(policy)
+            revert.add(f"forget policy {policy.id}", lambda policy=policy: self.store.remove_policy(policy.id))
+        self._index = None  # rebuilt on the next add: the records above changed the store's version
+        return made
+
+    @staticmethod
+    def _new_policy(endpoint: Endpoint, kind: PolicyType, settings: Any, index: _MappingIndex) -> Policy:
+        return Policy(
+            id=ids.new_id(),
+            endpoint_id=endpoint.id,
+            type=kind,
+            settings=settings,
+            created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            sequence=index.max_sequence + 1,
+        )
+
+    def _indexed(self, policy: Policy, index: _MappingIndex, *, bump_version: bool = True) -> None:
+        s = policy.settings
+        if isinstance(s, PortMapping):
+            index.keys[(s.protocol, s.external_port, s.vip)] = policy
+        index.max_sequence = policy.sequence
+        if bump_version:
+            index.version = self.store.policies_version()
 
     def remove_policy(self, reference: str, only: PolicyType | None = None) -> Policy:
         self.backend.require_privileges()
@@ -339,14 +386,17 @@ class PolicyService:
         if kind is PolicyType.ACL and endpoint.ip.version != 4:
             raise InvalidInput(f"acl on endpoint {endpoint.name!r}: IPv6 endpoints are not supported yet")
         if kind in (PolicyType.PORT_MAPPING, PolicyType.OUTBOUND_NAT):
-            if network.type is not NetworkType.NAT:
+            if network.type not in MAPPING_TYPES:
                 raise InvalidInput(
                     f"{kind.value} on endpoint {endpoint.name!r}: mapping not supported on {network.type.value} network "
-                    f"{network.name!r}; port mappings and outbound NAT need a nat network",
+                    f"{network.name!r}; port mappings and outbound NAT need a "
+                    + ", ".join(sorted(t.value for t in MAPPING_TYPES)) + " network",
                     hns_name="HCN_E_MAPPING_NOT_SUPPORTED",
                 )
             if endpoint.ip.version != 4:
                 raise InvalidInput(f"{kind.value} on endpoint {endpoint.name!r}: IPv6 endpoints are not supported yet")
+            if isinstance(settings, OutboundNat) and network.type in MAC_REWRITE_TYPES and settings.vip is None:
+                uplink_host_ip(network)
         if isinstance(settings, PortMapping):
             other = index.keys.get((settings.protocol, settings.external_port, settings.vip))
             if other is not None:
@@ -383,8 +433,12 @@ class PolicyService:
             if settings.destination.version != endpoint.ip.version:
                 raise InvalidInput(f"invalid --destination {settings.destination}: the endpoint is IPv{endpoint.ip.version}")
 
-    def _apply(self, policy: Policy, endpoint: Endpoint, network: Network, namespace: Namespace | None, revert: Reverter) -> None:
+    def _apply(self, policy: Policy, endpoint: Endpoint, network: Network, namespace: Namespace | None, revert: Reverter,
+               earlier: list[Policy] | None = None) -> None:
+        """`earlier`: policies made in the same command and not yet recorded (their ACLs count too)."""
         s = policy.settings
+        if isinstance(s, (PortMapping, OutboundNat)):
+            self._prepare_nat(network)
         if isinstance(s, PortMapping):
             spec = port_map_spec(policy, endpoint)
             self.backend.add_port_mapping(spec)
@@ -395,7 +449,7 @@ class PolicyService:
         elif isinstance(s, Acl):
             if not self.backend.enable_bridge_filtering():
                 self.warnings.append("this kernel has no br_netfilter: ACLs apply to routed traffic only, not between endpoints of one bridge")
-            before = self.store.load_policies()
+            before = [*self.store.load_policies(), *(earlier or [])]
             self.backend.apply_endpoint_acls(acl_spec(endpoint, [*before, policy]))
             revert.add("restore the previous ACLs", lambda: self.backend.apply_endpoint_acls(acl_spec(endpoint, before)))
         else:
@@ -409,6 +463,15 @@ class PolicyService:
                 entry = route_entry(policy, endpoint)
                 self.backend.set_routes(where[0], where[1], [entry], [])
                 revert.add("remove the route", lambda: self.backend.set_routes(where[0], where[1], [], [entry[0]]))
+
+    def _prepare_nat(self, network: Network) -> None:
+        """NATed endpoint traffic is routed by the host: forwarding on; on l2bridge/l2tunnel the endpoint's
+        own packets are bridged, and only br_netfilter shows them to nftables to be (de-)NATed."""
+        self.backend.enable_forwarding(4)
+        if network.type in MAC_REWRITE_TYPES and not self.backend.enable_bridge_filtering():
+            raise InvalidInput(f"NAT on {network.type.value} network {network.name!r}: this kernel has no br_netfilter, so bridged "
+                               "endpoint traffic never reaches nftables to be translated", hint="modprobe br_netfilter",
+                               hns_name="HCN_E_MAPPING_NOT_SUPPORTED")
 
     def _unapply(self, policy: Policy, endpoint: Endpoint, namespace: Namespace | None) -> None:
         s = policy.settings

@@ -15,7 +15,7 @@ from hnsctl.backend.base import PortMapSpec
 from hnsctl.errors import HnsError
 from hnsctl.models.network import MAC_REWRITE_TYPES
 from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
-from hnsctl.service.endpoint import interface_config, port_spec, remote_spec
+from hnsctl.service.endpoint import interface_config, port_spec, remote_entries
 from hnsctl.service.namespace import resolv_conf_for
 from hnsctl.service.plan import plan_network
 from hnsctl.service.policy import (
@@ -146,8 +146,9 @@ class ReconcileService:
         """A remote endpoint's FDB/neighbour/route entries carry no owner tag: remove them before the record."""
         endpoint = next((e for e in self.store.load_endpoints() if e.id == endpoint_id), None)
         network = next((n for n in self.store.load_networks() if endpoint and n.id == endpoint.network_id), None)
-        if endpoint is not None and endpoint.remote and network is not None:
-            self.backend.remove_remote(remote_spec(endpoint, network, self.store.load_endpoints()))
+        entries = remote_entries(endpoint, network, self.store.load_endpoints()) if endpoint and endpoint.remote and network else None
+        if entries is not None:
+            self.backend.remove_remote(entries)
 
     def _finish_policy_delete(self, policy_id: str) -> None:
         policy = next((p for p in self.store.load_policies() if p.id == policy_id), None)
@@ -247,6 +248,16 @@ class _Run:
                 for version in sorted(plan.forwarding):
                     self.backend.enable_forwarding(version)
 
+    def _nat_prerequisites(self, endpoints: dict[str, Endpoint], networks: dict[str, Network]) -> None:
+        """After a reboot the sysctls are back at their defaults: NAT policies need forwarding, and on
+        l2bridge/l2tunnel br_netfilter, as when they were added."""
+        nat_networks = {endpoints[p.endpoint_id].network_id for p in self.policy_list
+                        if isinstance(p.settings, (PortMapping, OutboundNat)) and p.endpoint_id in endpoints}
+        if nat_networks:
+            self.backend.enable_forwarding(4)
+        if any(networks[n].type in MAC_REWRITE_TYPES for n in nat_networks if n in networks):
+            self.backend.enable_bridge_filtering()
+
     def endpoints(self) -> None:
         networks = {n.id: n for n in self.network_list}
         namespaces = {n.id: n for n in self.namespace_list}
@@ -257,8 +268,8 @@ class _Run:
                            f"nothing (delete it: hnsctl endpoint delete {endpoint.name})")
                 continue
             if endpoint.remote:
-                spec = remote_spec(endpoint, network, self.endpoint_list)
-                if not self.backend.remote_present(spec):
+                spec = remote_entries(endpoint, network, self.endpoint_list)
+                if spec is not None and not self.backend.remote_present(spec):
                     self.found("endpoint", endpoint.name, endpoint.id, "overlay FDB/neighbour/route entries are missing", "re-add them")
                     if self.repair:
                         self.backend.apply_remote(spec)
@@ -307,6 +318,8 @@ class _Run:
         namespaces = {n.id: n for n in self.namespace_list}
         mapped = self.backend.port_mappings()
         acl_repaired: set[str] = set()
+        if self.repair:
+            self._nat_prerequisites(endpoints, networks)
         for policy in self.policy_list:
             if policy.network_id:
                 self._network_policy(policy, networks.get(policy.network_id))

@@ -144,9 +144,9 @@ def test_json_output_errors_are_json_on_stderr(env_state: Path, capsys) -> None:
 
 
 def test_table_output_errors_are_one_line_plus_hint(env_state: Path, capsys) -> None:
-    code, _, err = run_main(["network", "create", "a b"], capsys)
+    code, _, err = run_main(["network", "create", "a/b"], capsys)
     assert code == 2
-    assert err.startswith("hnsctl: error: invalid network name 'a b'")
+    assert err.startswith("hnsctl: error: invalid network name 'a/b'")
     assert all(line.startswith(("hnsctl: error:", "hint:")) for line in err.splitlines())
 
 
@@ -154,7 +154,7 @@ def test_table_output_errors_are_one_line_plus_hint(env_state: Path, capsys) -> 
 
 
 def test_create_with_a_bad_name_exits_2_and_writes_nothing(env_state: Path, capsys) -> None:
-    code, _, err = run_main(["network", "create", "a b"], capsys)
+    code, _, err = run_main(["network", "create", "a/b"], capsys)
     assert code == 2
     assert "invalid network name" in err
     assert not env_state.exists()

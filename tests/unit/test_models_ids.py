@@ -15,18 +15,19 @@ from hnsctl.models import ids
 from tests.unit.strategies import names
 
 ALLOWED_FIRST = set(string.ascii_letters + string.digits)
-ALLOWED = ALLOWED_FIRST | set("_.-")
+ALLOWED = ALLOWED_FIRST | set("_.-()[]#+,@ ")
 
 
 def documented_rule(name: str) -> bool:
-    """README / error text: 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit; not a GUID."""
-    if not 1 <= len(name) <= 64 or name[0] not in ALLOWED_FIRST or not set(name) <= ALLOWED:
+    """README / error text: 1-64 letters, digits, spaces or _ . - ( ) [ ] # + , @, starting with a letter or
+    digit and not ending with a space (Windows names such as `DockerNAT (1)`); not a GUID."""
+    if not 1 <= len(name) <= 64 or name[0] not in ALLOWED_FIRST or not set(name) <= ALLOWED or name.endswith(" "):
         return False
     return not re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", name)
 
 
 # Letters of the rule plus characters a user might try (space, slash, unicode letters, quotes, newlines).
-NAME_ALPHABET = string.ascii_letters + string.digits + "_.-" + " /:@'\"é\t\n\r\x00ßİ"
+NAME_ALPHABET = string.ascii_letters + string.digits + "_.-()" + " /:@'\"é\t\n\r\x00ßİ"
 
 
 @given(st.text(alphabet=NAME_ALPHABET, max_size=70))
@@ -44,12 +45,12 @@ def test_validate_name_accepts_generated_valid_names(name: str) -> None:
     assert ids.validate_name(name) == name
 
 
-@pytest.mark.parametrize("name", ["a", "nat", "Web-1", "x" * 64, "1.2_3-4", "A"])
+@pytest.mark.parametrize("name", ["a", "nat", "Web-1", "x" * 64, "1.2_3-4", "A", "DockerNAT (1)", "Default Switch", "vEthernet (nat)"])
 def test_validate_name_examples_accepted(name: str) -> None:
     assert ids.validate_name(name) == name
 
 
-@pytest.mark.parametrize("name", ["", "a b", "-a", "_a", ".a", "x" * 65, "a/b", "ä", "a;rm -rf"])
+@pytest.mark.parametrize("name", ["", "a ", "a\tb", "a\nb", "-a", "_a", ".a", "x" * 65, "a/b", "ä", "a;rm -rf"])
 def test_validate_name_examples_refused_naming_the_field(name: str) -> None:
     with pytest.raises(InvalidInput, match="invalid network name"):
         ids.validate_name(name, field="network name")

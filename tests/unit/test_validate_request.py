@@ -42,8 +42,8 @@ def test_implemented_types_are_accepted(net_type: str) -> None:
 
 
 def test_bad_name_is_refused_before_anything_else() -> None:
-    with pytest.raises(InvalidInput, match="invalid network name 'a b'"):
-        validate_request(request(name="a b", type="overlay"))
+    with pytest.raises(InvalidInput, match="invalid network name 'a/b'"):
+        validate_request(request(name="a/b", type="overlay"))
 
 
 def test_private_network_with_a_gateway_is_refused() -> None:
