@@ -5,12 +5,14 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import time
 from pathlib import Path
 from types import TracebackType
 
-from hnsctl.errors import StateLocked
+from hnsctl.errors import CorruptState, StateLocked
 from hnsctl.store.atomic import FILE_MODE
+from hnsctl.store.guard import NOFOLLOW, open_nofollow
 
 POLL_INTERVAL = 0.02
 
@@ -27,7 +29,7 @@ class StateLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        fd = self._open()
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -38,7 +40,7 @@ class StateLock:
                     os.close(fd)
                     raise
                 if time.monotonic() >= deadline:
-                    holder = read_holder(self.path)
+                    holder = _holder_in(fd)
                     os.close(fd)
                     who = f"process {holder}" if holder else "another process"
                     raise StateLocked(
@@ -49,6 +51,24 @@ class StateLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd
+
+    def _open(self) -> int:
+        """The lock file, never through a link: the holder truncates and writes it, which through a
+        link would destroy whatever it points at. A link, or anything but a regular file, is exit 7."""
+        try:
+            fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, FILE_MODE, what="state lock")
+        except IsADirectoryError:
+            raise self._not_regular() from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise self._not_regular()
+        return fd
+
+    def _not_regular(self) -> CorruptState:
+        return CorruptState(
+            f"using state lock {self.path}: it is not a regular file",
+            hint=f"move {self.path} aside; hnsctl recreates the lock",
+        )
 
     def release(self) -> None:
         if self._fd is not None:
@@ -68,9 +88,21 @@ class StateLock:
 
 
 def read_holder(path: Path) -> int | None:
-    """The pid recorded by the current holder, if it wrote one."""
+    """The pid recorded by the current holder, if it wrote one (a link is not read: no pid)."""
     try:
-        text = path.read_text().strip()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        return _holder_in(fd)
+    finally:
+        os.close(fd)
+
+
+def _holder_in(fd: int) -> int | None:
+    """The pid written at the start of an open lock file, if any."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
     except OSError:
         return None
     return int(text) if text.isdigit() else None
@@ -79,13 +111,13 @@ def read_holder(path: Path) -> int | None:
 def lock_holder(path: Path) -> int | None:
     """The pid holding the lock right now, or None when it is free (a non-blocking probe)."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | NOFOLLOW)  # a link is no lock of ours
     except OSError:
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
-        return read_holder(path) or -1
+        return _holder_in(fd) or -1
     else:
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None

@@ -6,8 +6,9 @@ import contextlib
 import errno
 import json
 import os
+import stat
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,7 +36,18 @@ if TYPE_CHECKING:
     from hnsctl.models.namespace import Namespace
     from hnsctl.models.policy import Policy
 from hnsctl.models.network import Network
-from hnsctl.store.atomic import ensure_private_dir, remove_durably, write_atomic
+from hnsctl.store.atomic import ensure_private_dir, ensure_private_subdir, remove_durably, write_atomic
+from hnsctl.store.guard import (
+    CACHE_TEMP,
+    GENERATION_TEMP,
+    RECORD_TEMP,
+    check_file,
+    check_subdir,
+    not_a_directory,
+    permission_error,
+    read_nofollow,
+    remove_leftovers,
+)
 from hnsctl.store.lock import StateLock
 
 T = TypeVar("T")
@@ -49,6 +61,7 @@ POLICIES = "policies"
 INTENTS = "intents"
 LOADBALANCERS = "loadbalancers"
 LOCK_FILE = "lock"
+RECORD_DIRS = (NETWORKS, ENDPOINTS, NAMESPACES, POLICIES, INTENTS, LOADBALANCERS)
 
 
 class Store:
@@ -70,9 +83,28 @@ class Store:
     # -- locking
 
     def lock(self) -> contextlib.AbstractContextManager[object]:
+        self._check_root()  # a regular file, or a link inside the tree, is refused before anything is created
         self._ensure_root()
         self._check_root()
-        return StateLock(self.root / LOCK_FILE, self.lock_timeout)
+        return self._locked()
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[StateLock]:
+        """The flock, then the temp files a killed writer left: only the lock holder knows none is in flight."""
+        with StateLock(self.root / LOCK_FILE, self.lock_timeout) as held:
+            self._remove_leftovers()
+            yield held
+
+    def _remove_leftovers(self) -> None:
+        """`.<id>.toml.<pid>.tmp` in the record directories, cache and generation temp files; nothing else.
+
+        Records and the generation are written only under the lock, so every such temp file is dead;
+        the cache is written by lock-free readers too, so a temp file of a live process stays.
+        """
+        for kind in RECORD_DIRS:
+            remove_leftovers(self.root / kind, RECORD_TEMP, live_writers_possible=False)
+        remove_leftovers(self.root / CACHE_DIR, CACHE_TEMP, live_writers_possible=True)
+        remove_leftovers(self.root, GENERATION_TEMP, live_writers_possible=False, directory_may_be_link=True)
 
     # -- networks
 
@@ -202,6 +234,8 @@ class Store:
         if snapshot is not None and snapshot[0] == generation:
             return list(snapshot[1].values())  # nothing was written since this process last looked
         directory = self.root / kind
+        if not check_subdir(directory):
+            return []
         try:
             entries = sorted((e for e in os.scandir(directory) if e.name.endswith(".toml")), key=lambda e: e.name)
         except FileNotFoundError:
@@ -215,7 +249,9 @@ class Store:
         for entry in entries:
             path = Path(entry.path)
             try:
-                st = entry.stat()
+                # The entry itself, not what a link points at: a link never matches a cached file's
+                # version, so it reaches _parse, which refuses it (O_NOFOLLOW), cache or no cache.
+                st = entry.stat(follow_symlinks=False)
             except FileNotFoundError:
                 continue  # removed by a concurrent writer between listing and stat
             version = (st.st_ino, st.st_mtime_ns, st.st_size)
@@ -237,7 +273,7 @@ class Store:
     def _generation(self) -> int:
         """A counter every write bumps (under the lock): equal counters mean the same files."""
         try:
-            return int((self.root / GENERATION_FILE).read_bytes() or b"0")
+            return int(read_nofollow(self.root / GENERATION_FILE) or b"0")  # a link: exit 7, not -1
         except (OSError, ValueError):
             return -1
 
@@ -294,7 +330,8 @@ class Store:
     def _disk_cache(self, kind: str) -> dict[str, list[Any]]:
         if kind not in self._caches:
             try:
-                data = json.loads((self.root / CACHE_DIR / f"{kind}.json").read_bytes())
+                check_subdir(self.root / CACHE_DIR)
+                data = json.loads(read_nofollow(self.root / CACHE_DIR / f"{kind}.json", what="cache file"))
                 self._caches[kind] = data if isinstance(data, dict) else {}
             except (OSError, ValueError):
                 self._caches[kind] = {}
@@ -304,33 +341,48 @@ class Store:
         self._caches[kind] = cache
         try:
             directory = self.root / CACHE_DIR
-            ensure_private_dir(directory)
-            write_atomic(directory / f"{kind}.json", json.dumps(cache, separators=(",", ":")).encode(), durable=False)
-        except OSError:
+            ensure_private_subdir(directory)
+            target = directory / f"{kind}.json"
+            check_file(target, "cache file")
+            write_atomic(target, json.dumps(cache, separators=(",", ":")).encode(), durable=False)
+        except (OSError, PermissionDenied):
             pass  # a reader without write access just parses again next time
 
     def _write(self, kind: str, object_id: str, record: dict[str, Any]) -> None:
         import tomli_w  # only mutations pay for the writer
 
         directory = self.root / kind
-        ensure_private_dir(directory)
-        write_atomic(directory / f"{object_id}.toml", tomli_w.dumps(record).encode("utf-8"))
+        ensure_private_subdir(directory)
+        target = directory / f"{object_id}.toml"
+        check_file(target)  # the rename would replace a link, not write through it; still, refuse it
+        write_atomic(target, tomli_w.dumps(record).encode("utf-8"))
         self._record_change(kind, object_id, record)
 
     def _remove(self, kind: str, object_id: str) -> None:
+        check_subdir(self.root / kind)  # an unlink through a linked directory would delete a file elsewhere
         remove_durably(self.root / kind / f"{object_id}.toml")
         self._record_change(kind, object_id, None)
 
     def _check_root(self) -> None:
-        """Refuse a state directory someone else could plant records in: wrong owner, or writable by others."""
+        """Refuse a state directory someone else could plant records in: wrong owner, or writable by others.
+
+        The directory itself may be a link (followed, as always); it must be a directory, and what is
+        inside it (subdirectories, lock, generation) is checked without following links.
+        """
         if self._root_checked:
             return
         try:
             st = os.stat(self.root)
         except FileNotFoundError:
             return
+        except NotADirectoryError:
+            raise not_a_directory(self.root, parent=True) from None
         except PermissionError:
             raise self._permission_error(self.root) from None
+        except OSError as exc:  # ELOOP, ENAMETOOLONG: a one-line error, not a traceback
+            raise CorruptState(f"using state directory {self.root}: {exc.strerror}") from None
+        if not stat.S_ISDIR(st.st_mode):
+            raise not_a_directory(self.root)
         if st.st_uid not in (os.geteuid(), 0):
             raise PermissionDenied(
                 f"using state directory {self.root}: it belongs to uid {st.st_uid}, not to this user",
@@ -341,20 +393,33 @@ class Store:
                 f"using state directory {self.root}: it is writable by other users (mode {st.st_mode & 0o7777:o})",
                 hint=f"chmod 700 {self.root}, or point --state-dir at a private directory",
             )
+        self._check_tree()
         self._root_checked = True
+
+    def _check_tree(self) -> None:
+        """Every subdirectory, cache file, the lock and the generation file, whichever the command touches.
+
+        A link or a shared directory anywhere in the tree is refused (exit 7) before the first read or
+        write, so a command never half-runs against a tree it should not trust.
+        """
+        for name in (*RECORD_DIRS, CACHE_DIR):
+            check_subdir(self.root / name)
+        for kind in RECORD_DIRS:
+            check_file(self.root / CACHE_DIR / f"{kind}.json", "cache file")
+        check_file(self.root / LOCK_FILE, "state lock")
+        check_file(self.root / GENERATION_FILE)
 
     def _ensure_root(self) -> None:
         try:
             ensure_private_dir(self.root)
         except PermissionError:
             raise self._permission_error(self.root) from None
+        except (FileExistsError, NotADirectoryError):  # a dangling link, or a file on the way
+            raise not_a_directory(self.root) from None
 
     @staticmethod
     def _permission_error(path: Path) -> PermissionDenied:
-        return PermissionDenied(
-            f"reading state {path}: permission denied",
-            hint="run hnsctl as root, or point --state-dir / HNSCTL_STATE_DIR at a directory you own",
-        )
+        return permission_error(path)
 
 
 class OverlayStore(Store):
