@@ -40,8 +40,8 @@ complete_network = completer(lambda services: [v.network.name for v in services.
 
 def network_json(view: NetworkView, schema: int) -> dict[str, Any]:
     if schema == 2:
-        return hnsjson.network_to_v2(view.network, endpoint_count=view.endpoint_count)
-    return hnsjson.network_to_v1(view.network, endpoint_count=view.endpoint_count)
+        return hnsjson.network_to_v2(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
+    return hnsjson.network_to_v1(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
 
 
 def _subnets(network: Network) -> str:

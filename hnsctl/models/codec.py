@@ -45,6 +45,8 @@ def network_to_record(network: Network) -> dict[str, Any]:
                        "routes": list(network.uplink.routes), "mac": network.uplink.mac,
                        "outbound_nat": network.uplink.outbound_nat,
                        "outbound_nat_exceptions": list(network.uplink.outbound_nat_exceptions)}} if network.uplink else {}),
+        **({"mac_pools": [[first, last] for first, last in network.mac_pools]} if network.mac_pools else {}),
+        **({"max_endpoints": network.max_endpoints} if network.max_endpoints else {}),
     }
 
 
@@ -79,6 +81,8 @@ def network_from_record(record: dict[str, Any]) -> Network:
             created_at=str(record.get("created_at", "")),
             overlay=_overlay_from_record(record.get("overlay")),
             uplink=_uplink_from_record(record.get("uplink")),
+            mac_pools=tuple((str(first), str(last)) for first, last in record.get("mac_pools", [])),
+            max_endpoints=int(record.get("max_endpoints", 0)),
         )
     except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise CodecError(f"invalid network record: {exc}") from exc

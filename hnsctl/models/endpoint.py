@@ -126,6 +126,15 @@ def format_mac(octets: list[int] | tuple[int, ...]) -> str:
     return "-".join(f"{o:02X}" for o in octets)
 
 
+def mac_number(mac: str) -> int:
+    """A MAC (HNS or kernel form) as a 48-bit number, for walking a MacPools range."""
+    return int(mac.replace("-", "").replace(":", ""), 16)
+
+
+def mac_from_number(value: int) -> str:
+    return format_mac([(value >> shift) & 0xFF for shift in range(40, -8, -8)])
+
+
 def kernel_mac(mac: str) -> str:
     return mac.replace("-", ":").lower()
 

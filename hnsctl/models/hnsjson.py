@@ -8,6 +8,7 @@ Input is lenient where HNS is (string or integer enums, V1 or V2 shape, read-onl
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hnsctl.errors import InvalidInput
@@ -20,29 +21,45 @@ if TYPE_CHECKING:
 
 V2_SCHEMA = {"Major": 2, "Minor": 0}
 
-# Keys a V1 document may carry. Read-only ones (printed by Get-HnsNetwork) are accepted and ignored
-# so that the output of one host can be fed to another.
+# Keys a V1 document may carry. Read-only ones (printed by Get-HnsNetwork, or derived by hnsctl) are
+# accepted and ignored so that the output of one host can be fed to another.
 V1_WRITABLE = {
     "ID", "Name", "Type", "Subnets", "DNSServerList", "DNSSuffix", "Policies", "Flags",
     "NetworkAdapterName", "SourceMac", "MacPools", "DNSServerCompartment", "ManagementIP",
-    "AutomaticDNS", "IPv6", "AdditionalParams", "Extensions",
+    "AutomaticDNS", "IPv6", "AdditionalParams", "Extensions", "MaxConcurrentEndpoints",
+    "OutboundNat", "OutboundNatExceptions",
 }
 V1_READ_ONLY = {
-    "ActivityId", "CurrentEndpointCount", "TotalEndpoints", "MaxConcurrentEndpoints", "DrMacAddress",
+    "ActivityId", "CurrentEndpointCount", "TotalEndpoints", "DrMacAddress", "DRMacAddress",
     "GatewayMac", "ExternalInterfaceConstraint", "Health", "LayeredOn", "NatName", "Resources", "State",
-    "SwitchGuid", "Version", "DNSDomain", "BridgeName", "CreatedAt",
+    "SwitchGuid", "SwitchName", "Version", "DNSDomain", "BridgeName", "CreatedAt", "MTU", "MovedAddresses",
+    "MovedRoutes", "SchemaVersion",
 }
 V2_KEYS = {
     "ID", "Name", "Type", "Policies", "MacPool", "Dns", "Ipams", "Flags", "Health", "SchemaVersion",
     "AdditionalParams", "Owner", "Version", "State", "Telemetry", "BridgeName", "CreatedAt",
 }
-SUBNET_V1_KEYS = {"ID", "AddressPrefix", "GatewayAddress", "Policies", "IpSubnets", "Flags", "ObjectType", "State"}
-SUBNET_V2_KEYS = {"ID", "Name", "IpAddressPrefix", "Policies", "Routes", "IpSubnets", "Flags"}
+# Network policies that change nothing here: the DR MAC is derived from the network ID, endpoints get the
+# DNS servers the network or endpoint names (AutomaticDNS), extensions are Hyper-V switch add-ons.
+NETWORK_POLICIES_WITHOUT_EFFECT = {"drmacaddress", "automaticdns", "vswitchextension"}
+NETWORK_POLICIES_REFUSED = {
+    "interfaceconstraint": "interface constraints have no equivalent here; name the adapter with NetAdapterName",
+    "sourcemacaddress": "the l2bridge MAC rewrite always uses the adapter's own MAC",
+    "l4proxy": "L4 proxy redirection is not built",
+    "setpolicy": "IP set policies are not built",
+    "networkacl": "network-wide ACLs are not built; add ACL policies to the endpoints",
+    "layerconstraint": "layered networks are not built",
+    "neighbordiscovery": "neighbour discovery policies are not built",
+}
+SUBNET_V1_KEYS = {"ID", "AddressPrefix", "GatewayAddress", "Policies", "IpSubnets", "Flags", "ObjectType", "State",
+                  "AdditionalParams", "Health"}
+SUBNET_V2_KEYS = {"ID", "Name", "IpAddressPrefix", "Policies", "Routes", "IpSubnets", "Flags", "AdditionalParams", "Health"}
 
 
 # ---------------------------------------------------------------- output
 
-def network_to_v1(network: Network, *, endpoint_count: int = 0) -> dict[str, Any]:
+def network_to_v1(network: Network, *, endpoint_count: int = 0, policies: tuple[Policy, ...] = ()) -> dict[str, Any]:
+    vsid = [{"Type": "VSID", "VSID": network.overlay.vsid}] if network.overlay else []
     return {
         "ID": network.id,
         "Name": network.name,
@@ -51,18 +68,21 @@ def network_to_v1(network: Network, *, endpoint_count: int = 0) -> dict[str, Any
             {
                 "AddressPrefix": str(s.prefix),
                 "GatewayAddress": str(s.gateway) if s.gateway else "",
-                "Policies": [],
+                "Policies": list(vsid),  # where Windows prints the VSID
             }
             for s in network.subnets
         ],
         "DNSServerList": ",".join(network.dns_servers),
         "DNSSuffix": network.dns_suffix,
-        "Policies": [dict(p) for p in network.policies] + _v1_overlay_policies(network),
+        "Policies": [dict(p) for p in network.policies] + _v1_overlay_policies(network)
+        + [{"Type": p.type.v2_name, **_network_policy_settings(p.settings)} for p in policies],
         "Flags": network.flags,
         "IPv6": any(s.prefix.version == 6 for s in network.subnets),
         "ManagementIP": _management_ip(network),
-        **({"NetworkAdapterName": network.overlay.adapter, "DRMacAddress": network.overlay.dr_mac, "MTU": network.overlay.mtu}
-           if network.overlay else {}),
+        "MacPools": [{"StartMacAddress": first, "EndMacAddress": last} for first, last in network.mac_pools],
+        "MaxConcurrentEndpoints": network.max_endpoints,
+        **({"NetworkAdapterName": network.overlay.adapter, "DrMacAddress": network.overlay.dr_mac,
+            "DRMacAddress": network.overlay.dr_mac, "MTU": network.overlay.mtu} if network.overlay else {}),
         **({"NetworkAdapterName": network.uplink.adapter, "MovedAddresses": list(network.uplink.addresses),
             "MovedRoutes": list(network.uplink.routes)} if network.uplink else {}),
         **({"OutboundNat": True, "OutboundNatExceptions": list(network.uplink.outbound_nat_exceptions)}
@@ -74,7 +94,7 @@ def network_to_v1(network: Network, *, endpoint_count: int = 0) -> dict[str, Any
     }
 
 
-def network_to_v2(network: Network, *, endpoint_count: int = 0) -> dict[str, Any]:
+def network_to_v2(network: Network, *, endpoint_count: int = 0, policies: tuple[Policy, ...] = ()) -> dict[str, Any]:
     subnets = []
     for s in network.subnets:
         routes = []
@@ -96,7 +116,10 @@ def network_to_v2(network: Network, *, endpoint_count: int = 0) -> dict[str, Any
         "Ipams": [{"Type": "Static", "Subnets": subnets}],
         "Dns": dns,
         "Policies": [dict(p) for p in network.policies] + _v2_overlay_policies(network)
-        + ([{"Type": "NetAdapterName", "Settings": {"NetworkAdapterName": network.uplink.adapter}}] if network.uplink else []),
+        + ([{"Type": "NetAdapterName", "Settings": {"NetworkAdapterName": network.uplink.adapter}}] if network.uplink else [])
+        + [{"Type": p.type.v2_name, "Settings": _network_policy_settings(p.settings, vsid=network.overlay.vsid if network.overlay else None)}
+           for p in policies],
+        "MacPool": {"Ranges": [{"StartMacAddress": first, "EndMacAddress": last} for first, last in network.mac_pools]},
         "State": 1,
         "Health": {"Extra": {"Resources": {"EndpointCount": endpoint_count}}},
         "BridgeName": network.bridge_name,
@@ -172,15 +195,24 @@ def network_request_from_document(doc: dict[str, Any]) -> NetworkRequest:
     flags = doc.get("Flags", 0)
     if not isinstance(flags, int) or isinstance(flags, bool) or flags < 0:
         raise InvalidInput("invalid JSON field Flags: expected a non-negative integer", hns_name="HCN_E_INVALID_JSON")
-    policies = doc.get("Policies") or []
-    if not isinstance(policies, list) or not all(isinstance(p, dict) for p in policies):
-        raise InvalidInput("invalid JSON field Policies: expected a list of objects", hns_name="HCN_E_INVALID_JSON")
-
+    isolation = _Isolation()
     if v2:
-        subnets, dns_servers, dns_suffix = _v2_addressing(doc)
+        subnets, dns_servers, dns_suffix = _v2_addressing(doc, isolation)
     else:
-        subnets, dns_servers, dns_suffix = _v1_addressing(doc)
-    adapter = doc.get("NetworkAdapterName") if not v2 else None
+        subnets, dns_servers, dns_suffix = _v1_addressing(doc, isolation)
+    policies = _network_policies(doc, isolation, v2=v2)
+    adapter = policies.adapter or (doc.get("NetworkAdapterName") if not v2 else None)
+    if adapter is not None and not isinstance(adapter, str):
+        raise InvalidInput("invalid JSON field NetworkAdapterName: expected a string", hns_name="HCN_E_INVALID_JSON")
+    max_endpoints = _optional_int(doc, "MaxConcurrentEndpoints")
+    if max_endpoints is not None and max_endpoints < 0:
+        raise InvalidInput("invalid JSON field MaxConcurrentEndpoints: expected 0 (no limit) or more", hns_name="HCN_E_INVALID_JSON")
+    outbound_nat = doc.get("OutboundNat", False)
+    if not isinstance(outbound_nat, bool):
+        raise InvalidInput("invalid JSON field OutboundNat: expected true or false", hns_name="HCN_E_INVALID_JSON")
+    exceptions = doc.get("OutboundNatExceptions") or []
+    if not isinstance(exceptions, list) or not all(isinstance(e, str) for e in exceptions):
+        raise InvalidInput("invalid JSON field OutboundNatExceptions: expected a list of CIDRs", hns_name="HCN_E_INVALID_JSON")
     return NetworkRequest(
         name=name,
         type=str(type_value),
@@ -189,20 +221,131 @@ def network_request_from_document(doc: dict[str, Any]) -> NetworkRequest:
         dns_suffix=dns_suffix,
         flags=flags,
         id=doc_id,
-        policies=tuple(policies),
-        adapter=adapter if isinstance(adapter, str) and adapter else None,
+        adapter=adapter or None,
+        vsid=isolation.vsid,
+        vlan=isolation.vlan,
+        vxlan_port=policies.vxlan_port,
+        provider_address=None if adapter else policies.provider_address,
+        mac_pools=_mac_pools(doc, v2=v2),
+        max_endpoints=max_endpoints or 0,
+        network_policies=policies.requests,
+        outbound_nat=outbound_nat,
+        outbound_nat_exceptions=tuple(exceptions),
     )
 
 
-def _v1_addressing(doc: dict[str, Any]) -> tuple[list[SubnetRequest], list[str], str]:
+class _Isolation:
+    """VSID and VLAN, wherever a document puts them (network or subnet policies); they must agree."""
+
+    def __init__(self) -> None:
+        self.vsid: int | None = None
+        self.vlan: int | None = None
+
+    def take(self, policy: dict[str, Any], path: str) -> bool:
+        """True when `policy` was a VSID or VLAN policy (V1 `{"VSID": n}` or V2 `{"Settings": {"IsolationId": n}}`)."""
+        kind = str(policy.get("Type", "")).strip().lower()
+        if kind not in ("vsid", "vlan"):
+            return False
+        settings = policy.get("Settings") if isinstance(policy.get("Settings"), dict) else policy
+        value = settings.get("IsolationId", settings.get(kind.upper()))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise InvalidInput(f"invalid JSON field {path}: a {kind.upper()} policy needs an integer ID", hns_name="HCN_E_INVALID_POLICY")
+        if kind == "vlan" and value in (0, 1):
+            return True  # VLAN 1 is the untagged default Get-HnsNetwork prints on networks without a VLAN
+        current = getattr(self, kind)
+        if current is not None and current != value:
+            raise InvalidInput(f"invalid JSON field {path}: {kind.upper()} {value} contradicts {kind.upper()} {current} given earlier "
+                               "(one per network)", hns_name="HCN_E_INVALID_POLICY")
+        setattr(self, kind, value)
+        return True
+
+
+@dataclass
+class _NetworkPolicies:
+    adapter: str | None = None
+    provider_address: str | None = None
+    vxlan_port: int | None = None
+    requests: tuple[PolicyRequest, ...] = ()
+
+
+def _network_policies(doc: dict[str, Any], isolation: _Isolation, *, v2: bool) -> _NetworkPolicies:
+    """The network's `Policies`: the ones that are settings of the network, the ones that become network
+    policies (RemoteSubnetRoute, HostRoute), the ones without effect here, and refusals naming why."""
+    from hnsctl.models.policy import PolicyRequest
+
+    found = _NetworkPolicies()
+    requests = []
+    for i, policy in enumerate(_list_of_objects(doc, "Policies")):
+        path = f"Policies[{i}]"
+        if isolation.take(policy, path):
+            continue
+        kind = str(policy.get("Type", "")).strip().lower()
+        settings = policy.get("Settings") if isinstance(policy.get("Settings"), dict) else policy
+        if kind == "netadaptername":
+            found.adapter = _setting_str(settings, "NetworkAdapterName", path)
+        elif kind == "provideraddress":
+            found.provider_address = _setting_str(settings, "ProviderAddress", path)
+        elif kind == "vxlanport":
+            port = settings.get("Port")
+            if not isinstance(port, int) or isinstance(port, bool):
+                raise InvalidInput(f"invalid JSON field {path}.Port: expected a port number", hns_name="HCN_E_INVALID_POLICY")
+            found.vxlan_port = port
+        elif kind in ("remotesubnetroute", "hostroute"):
+            unknown = set(settings) - {"Type", "Settings", "ID", "DestinationPrefix", "IsolationId", "ProviderAddress",
+                                       "DistributedRouterMacAddress"}
+            if unknown:
+                raise InvalidInput(f"invalid JSON field {path}.{sorted(unknown)[0]}: not a field of a {policy.get('Type')} policy",
+                                   hns_name="HCN_E_INVALID_JSON")
+            requests.append(PolicyRequest(type=kind, endpoint="", destination=settings.get("DestinationPrefix"),
+                                          provider_address=settings.get("ProviderAddress"),
+                                          dr_mac=settings.get("DistributedRouterMacAddress"), isolation_id=settings.get("IsolationId")))
+        elif kind in NETWORK_POLICIES_WITHOUT_EFFECT:
+            continue
+        elif kind in NETWORK_POLICIES_REFUSED:
+            raise InvalidInput(f"invalid JSON field {path}: network policy {policy.get('Type')!r} is not supported: {NETWORK_POLICIES_REFUSED[kind]}",
+                               hns_name="HCN_E_INVALID_POLICY_TYPE")
+        else:
+            raise InvalidInput(f"invalid JSON field {path}: {policy.get('Type')!r} is not a network policy type", hns_name="HCN_E_INVALID_POLICY_TYPE")
+    found.requests = tuple(requests)
+    return found
+
+
+def _setting_str(settings: dict[str, Any], key: str, path: str) -> str:
+    value = settings.get(key)
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"invalid JSON field {path}: expected {key} as a string", hns_name="HCN_E_INVALID_POLICY")
+    return value
+
+
+def _mac_pools(doc: dict[str, Any], *, v2: bool) -> tuple[tuple[str, str], ...]:
+    """V1 `MacPools[]` / V2 `MacPool.Ranges[]`: where endpoint MACs come from."""
+    if v2:
+        pool = doc.get("MacPool") or {}
+        if not isinstance(pool, dict):
+            raise InvalidInput("invalid JSON field MacPool: expected an object with Ranges", hns_name="HCN_E_INVALID_JSON")
+        ranges, path = _list_of_objects(pool, "Ranges", path="MacPool."), "MacPool.Ranges"
+    else:
+        ranges, path = _list_of_objects(doc, "MacPools"), "MacPools"
+    pools = []
+    for i, entry in enumerate(ranges):
+        start, end = entry.get("StartMacAddress"), entry.get("EndMacAddress")
+        if not isinstance(start, str) or not isinstance(end, str):
+            raise InvalidInput(f"invalid JSON field {path}[{i}]: expected StartMacAddress and EndMacAddress", hns_name="HCN_E_INVALID_JSON")
+        pools.append((start, end))
+    return tuple(pools)
+
+
+def _v1_addressing(doc: dict[str, Any], isolation: _Isolation) -> tuple[list[SubnetRequest], list[str], str]:
     subnets: list[SubnetRequest] = []
     for i, entry in enumerate(_list_of_objects(doc, "Subnets")):
         path = f"Subnets[{i}]"
         _reject_unknown(entry, SUBNET_V1_KEYS, path=path + ".")
-        _refuse_isolation_policies(entry, path)
+        _subnet_policies(entry, path, isolation)
         prefix = entry.get("AddressPrefix")
         if not isinstance(prefix, str):
             raise InvalidInput(f"invalid JSON field {path}.AddressPrefix: expected a CIDR string", hns_name="HCN_E_INVALID_SUBNET")
+        if prefix.strip() in ANY_SUBNET:
+            continue  # Docker's way of saying "pick one"
         gateway = entry.get("GatewayAddress") or None
         subnets.append(SubnetRequest(prefix=prefix, gateway=gateway, field=f"{path}.AddressPrefix"))
     servers = doc.get("DNSServerList") or ""
@@ -211,27 +354,32 @@ def _v1_addressing(doc: dict[str, Any]) -> tuple[list[SubnetRequest], list[str],
     suffix = doc.get("DNSSuffix") or ""
     if not isinstance(suffix, str):
         raise InvalidInput("invalid JSON field DNSSuffix: expected a string", hns_name="HCN_E_INVALID_JSON")
-    return subnets, [s for s in servers.split(",") if s.strip()], suffix
+    return subnets, [s.strip() for s in servers.split(",") if s.strip()], suffix
 
 
-def _v2_addressing(doc: dict[str, Any]) -> tuple[list[SubnetRequest], list[str], str]:
+ANY_SUBNET = ("0.0.0.0/0", "::/0")
+
+
+def _v2_addressing(doc: dict[str, Any], isolation: _Isolation) -> tuple[list[SubnetRequest], list[str], str]:
     subnets: list[SubnetRequest] = []
     for i, ipam in enumerate(_list_of_objects(doc, "Ipams")):
         if str(ipam.get("Type", "Static")).lower() != "static":
             raise InvalidInput(
-                f"invalid JSON field Ipams[{i}].Type {ipam.get('Type')!r}: only Static addressing is supported",
+                f"invalid JSON field Ipams[{i}].Type {ipam.get('Type')!r}: only Static addressing is supported (hnsctl runs no DHCP)",
                 hns_name="HCN_E_REQUEST_UNSUPPORTED",
             )
         for j, entry in enumerate(_list_of_objects(ipam, "Subnets", path=f"Ipams[{i}].")):
             path = f"Ipams[{i}].Subnets[{j}]"
             _reject_unknown(entry, SUBNET_V2_KEYS, path=path + ".")
-            _refuse_isolation_policies(entry, path)
+            _subnet_policies(entry, path, isolation)
             prefix = entry.get("IpAddressPrefix")
             if not isinstance(prefix, str):
                 raise InvalidInput(f"invalid JSON field {path}.IpAddressPrefix: expected a CIDR string", hns_name="HCN_E_INVALID_SUBNET")
+            if prefix.strip() in ANY_SUBNET:
+                continue
             gateway = None
             for route in _list_of_objects(entry, "Routes", path=path + "."):
-                if route.get("DestinationPrefix") in ("0.0.0.0/0", "::/0") and route.get("NextHop"):
+                if route.get("DestinationPrefix") in ANY_SUBNET and route.get("NextHop"):
                     gateway = str(route["NextHop"])
             subnets.append(SubnetRequest(prefix=prefix, gateway=gateway, field=f"{path}.IpAddressPrefix"))
     dns = doc.get("Dns") or {}
@@ -246,13 +394,18 @@ def _v2_addressing(doc: dict[str, Any]) -> tuple[list[SubnetRequest], list[str],
     return subnets, [str(s) for s in servers], str(suffix)
 
 
-def _refuse_isolation_policies(subnet: dict[str, Any], path: str) -> None:
-    """VLAN / VSID subnet policies need network types not built yet: refuse rather than drop them."""
+def _subnet_policies(subnet: dict[str, Any], path: str, isolation: _Isolation) -> None:
+    """A subnet's VSID / VLAN policies become the network's; anything else is refused with its path."""
     for k, policy in enumerate(_list_of_objects(subnet, "Policies", path=path + ".")):
-        raise InvalidInput(
-            f"invalid JSON field {path}.Policies[{k}]: subnet policy {policy.get('Type')!r} is not supported yet",
-            hns_name="HCN_E_INVALID_POLICY_TYPE",
-        )
+        if not isolation.take(policy, f"{path}.Policies[{k}]"):
+            raise InvalidInput(
+                f"invalid JSON field {path}.Policies[{k}]: subnet policy {policy.get('Type')!r} is not supported (VSID and VLAN are)",
+                hns_name="HCN_E_INVALID_POLICY_TYPE",
+            )
+    flags = subnet.get("Flags") or 0
+    if flags:
+        raise InvalidInput(f"invalid JSON field {path}.Flags {flags}: subnet flags are not supported (the gateway address is always "
+                           "reserved)", hns_name="HCN_E_INVALID_SUBNET")
 
 
 def _list_of_objects(doc: dict[str, Any], key: str, *, path: str = "") -> list[dict[str, Any]]:
@@ -486,7 +639,7 @@ def endpoint_policies_from_document(doc: dict[str, Any], *, endpoint: str) -> tu
                                    hns_name="HCN_E_INVALID_POLICY")
             provider_address = value
             continue
-        if kind in ENDPOINT_POLICIES_WITHOUT_EFFECT:
+        if kind in ENDPOINT_POLICIES_WITHOUT_EFFECT or _hairpin_outbound_nat(kind, settings):
             continue
         if kind in ENDPOINT_POLICIES_REFUSED:
             raise InvalidInput(f"invalid JSON field {path}: policy type {policy.get('Type')!r} is not supported: {ENDPOINT_POLICIES_REFUSED[kind]}",
@@ -496,6 +649,27 @@ def endpoint_policies_from_document(doc: dict[str, Any], *, endpoint: str) -> tu
         except InvalidInput as error:
             raise InvalidInput(f"{path}: {error.message}", hint=error.hint, hns_name=error.hns_name) from None
     return tuple(requests), provider_address
+
+
+def _hairpin_outbound_nat(kind: str, settings: dict[str, Any]) -> bool:
+    """CNI's loopbackDSR adds an OutBoundNAT whose Destinations is the endpoint's own address, so that it can
+    reach itself through a DSR service; endpoint ports here are in hairpin mode, which does that already."""
+    return kind == "outboundnat" and bool(settings.get("Destinations")) and not (settings.get("ExceptionList") or settings.get("Exceptions"))
+
+
+def unwrap_modify_request(doc: dict[str, Any]) -> dict[str, Any]:
+    """HCN modify documents carry policies as `{"Policies": [...]}`, possibly inside
+    `{"ResourceType": "Policy", "RequestType": "Add", "Settings": {...}}`: one policy per command here."""
+    if isinstance(doc.get("Settings"), dict) and "ResourceType" in doc:
+        if str(doc.get("RequestType", "Add")).lower() not in ("add", "0"):
+            raise InvalidInput(f"invalid JSON field RequestType {doc.get('RequestType')!r}: `policy add` adds; remove with `policy remove`",
+                               hns_name="HCN_E_INVALID_JSON")
+        doc = doc["Settings"]
+    if set(doc) == {"Policies"} and isinstance(doc["Policies"], list):
+        if len(doc["Policies"]) != 1 or not isinstance(doc["Policies"][0], dict):
+            raise InvalidInput("invalid JSON field Policies: give one policy per `policy add`", hns_name="HCN_E_INVALID_JSON")
+        return doc["Policies"][0]
+    return doc
 
 
 def unwrap_cni_policy(policy: dict[str, Any]) -> dict[str, Any]:
@@ -569,13 +743,13 @@ def policy_to_v1(policy: Policy) -> dict[str, Any]:
     return body
 
 
-def _network_policy_settings(s: Any) -> dict[str, Any]:
+def _network_policy_settings(s: Any, *, vsid: int | None = None) -> dict[str, Any]:
     from hnsctl.models.policy import HostRoute
 
     if isinstance(s, HostRoute):
         return {}
-    return {"DestinationPrefix": str(s.destination), "ProviderAddress": str(s.provider_address),
-            "DistributedRouterMacAddress": s.dr_mac}
+    return {"DestinationPrefix": str(s.destination), **({"IsolationId": vsid} if vsid is not None else {}),
+            "ProviderAddress": str(s.provider_address), "DistributedRouterMacAddress": s.dr_mac}
 
 
 def policy_to_v2(policy: Policy) -> dict[str, Any]:
@@ -612,7 +786,7 @@ POLICY_KEYS = {
     "VirtualIP", "Flags", "ExceptionList", "Exceptions", "MaximumOutgoingBandwidthInBytes", "DestinationPrefix",
     "NextHop", "NeedEncap", "Id", "Action", "Direction", "LocalAddresses", "RemoteAddresses", "LocalPorts",
     "RemotePorts", "LocalPort", "RemotePort", "RuleType", "Priority", "ServiceName", "Destinations", "MaxPortPoolUsage",
-    "ProviderAddress", "IsolationId", "DistributedRouterMacAddress",
+    "ProviderAddress", "IsolationId", "DistributedRouterMacAddress", "PA",
 }
 
 
@@ -620,7 +794,7 @@ def policy_request_from_document(doc: dict[str, Any], *, type_hint: str | None, 
     """An HNS policy object, V1 flat (`{"Type": "NAT", "InternalPort": 80, …}`) or V2 (`{"Type", "Settings"}`)."""
     from hnsctl.models.policy import PolicyRequest, PolicyType
 
-    doc = unwrap_cni_policy(doc)
+    doc = unwrap_cni_policy(unwrap_modify_request(doc))
     if not doc.get("Type") and type_hint is None:
         raise InvalidInput("invalid JSON field Type: a policy needs its type", hns_name="HCN_E_INVALID_POLICY_TYPE")
     kind = PolicyType.parse(str(doc.get("Type") or type_hint), field="JSON field Type")
@@ -630,6 +804,9 @@ def policy_request_from_document(doc: dict[str, Any], *, type_hint: str | None, 
     _reject_unknown(doc, POLICY_KEYS, path="", kind="policy")
     if body is not doc:
         _reject_unknown(body, POLICY_KEYS, path="Settings.", kind="policy")
+    if body.get("Destinations") and kind is PolicyType.OUTBOUND_NAT and not (body.get("ExceptionList") or body.get("Exceptions")):
+        raise InvalidInput("invalid JSON field Destinations: an OutBoundNAT for listed destinations only (CNI loopbackDSR) is not built; "
+                           "hairpin traffic already reaches the endpoint here", hns_name="HCN_E_INVALID_POLICY")
     if body.get("Destinations"):
         raise InvalidInput("invalid JSON field Destinations: OutBoundNAT limited to listed destinations is not built; "
                            "use Exceptions for what keeps the endpoint's address", hns_name="HCN_E_INVALID_POLICY")

@@ -5,9 +5,13 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from hnsctl.errors import InvalidInput
 from hnsctl.models.ids import bridge_name, short_id
+
+if TYPE_CHECKING:
+    from hnsctl.models.policy import PolicyRequest
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -151,6 +155,8 @@ class Network:
     created_at: str = ""
     policies: tuple[dict[str, object], ...] = field(default=())
     overlay: Overlay | None = None
+    mac_pools: tuple[tuple[str, str], ...] = ()  # HNS MacPools: (first, last) in HNS form; endpoint MACs come from them
+    max_endpoints: int = 0  # HNS MaxConcurrentEndpoints; 0: no limit
     uplink: Uplink | None = None
 
     @property
@@ -291,3 +297,6 @@ class NetworkRequest:
     vlan: object = None
     outbound_nat: bool = False
     outbound_nat_exceptions: tuple[str, ...] = ()
+    mac_pools: tuple[tuple[str, str], ...] = ()  # (first, last) MAC: endpoint MACs come from these
+    max_endpoints: int = 0  # MaxConcurrentEndpoints: 0 means no limit
+    network_policies: tuple[PolicyRequest, ...] = ()  # RemoteSubnetRoute / HostRoute from a document, made with the network

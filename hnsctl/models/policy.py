@@ -220,6 +220,7 @@ class PolicyRequest:
     network: str | None = None
     provider_address: str | None = None
     dr_mac: str | None = None
+    isolation_id: object = None  # a document's RemoteSubnetRoute IsolationId: must be the network's VSID
 
 
 def validate_settings(request: PolicyRequest) -> tuple[PolicyType, Settings]:

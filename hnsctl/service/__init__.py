@@ -42,7 +42,7 @@ class Services:
         if self._network is None:
             from hnsctl.service.network import NetworkService
 
-            self._network = NetworkService(self.store, self.backend)
+            self._network = NetworkService(self.store, self.backend, lambda: self.policy)
         return self._network
 
     @property

@@ -114,6 +114,19 @@ def validate_endpoint_request(request: EndpointRequest) -> ValidatedEndpoint:
     )
 
 
+def _mac_from_pools(network: Network, taken: set[str]) -> str:
+    """HNS hands out endpoint MACs from the network's MacPools, lowest free first."""
+    from hnsctl.models.endpoint import mac_from_number, mac_number
+
+    for first, last in network.mac_pools:
+        for value in range(mac_number(first), mac_number(last) + 1):
+            mac = mac_from_number(value)
+            if mac not in taken:
+                return mac
+    raise Conflict(f"choosing a MAC on network {network.name!r}: its MacPools have no free address left",
+                   hint="give one with --mac, or widen the network's MacPools", hns_name="HCN_E_INVALID_ENDPOINT")
+
+
 def resolve_endpoint(reference: str, endpoints: list[Endpoint]) -> Endpoint:
     return checks.resolve(
         reference, endpoints, kind="endpoint", key_id=lambda e: e.id, key_name=lambda e: e.name,
@@ -317,6 +330,10 @@ class EndpointService:
             subnet = self._subnet_for(network, wanted.ip, request)
             _check_document_addressing(request, subnet)
             same_network = [e for e in endpoints if e.network_id == network.id]
+            local = [e for e in same_network if not e.remote]
+            if network.max_endpoints and len(local) >= network.max_endpoints:
+                raise Conflict(f"network {network.name!r} already has {len(local)} endpoints, its MaxConcurrentEndpoints",
+                               hint="delete an endpoint first", hns_name="HCN_E_ENTITY_HAS_REFERENCES")
             ip = self._address_locked(network, subnet, wanted.ip, same_network)
             mac = self._mac_locked(network, ip, wanted.mac, same_network)
             endpoint = Endpoint(
@@ -573,6 +590,8 @@ class EndpointService:
             if wanted in taken:
                 raise Conflict(f"--mac {wanted}: already used by endpoint {taken[wanted].name!r} on network {network.name!r}")
             return wanted
+        if network.mac_pools:
+            return _mac_from_pools(network, set(taken))
         for salt in range(MAX_MAC_ATTEMPTS):
             mac = generated_mac(ip, salt)
             if mac not in taken:

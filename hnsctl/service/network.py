@@ -32,7 +32,11 @@ from hnsctl.service import checks, ipam
 from hnsctl.service.faults import fault_point
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hnsctl.backend.base import Backend
+    from hnsctl.models.policy import Policy, PolicyRequest
+    from hnsctl.service.policy import PolicyService
     from hnsctl.store import Store
 
 DEFAULT_NETWORK_NAME = "nat"
@@ -45,6 +49,7 @@ class NetworkView:
 
     network: Network
     endpoint_count: int = 0
+    policies: tuple[Policy, ...] = ()  # its network policies (RemoteSubnetRoute, HostRoute)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,41 @@ class ValidatedRequest:
     outbound_nat: bool = False
     outbound_nat_exceptions: tuple[str, ...] = ()
     vlan: int | None = None
+    mac_pools: tuple[tuple[str, str], ...] = ()
+    max_endpoints: int = 0
+    network_policies: tuple[PolicyRequest, ...] = ()
+
+
+def _validate_mac_pools(pools: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Each range's ends parse as unicast MACs and run forwards; endpoints take MACs from them in order."""
+    from hnsctl.models.endpoint import mac_number, parse_mac
+
+    checked = []
+    for i, (start, end) in enumerate(pools):
+        first = parse_mac(start, field=f"MacPools[{i}].StartMacAddress")
+        last = parse_mac(end, field=f"MacPools[{i}].EndMacAddress")
+        if mac_number(last) < mac_number(first):
+            raise InvalidInput(f"invalid MacPools[{i}]: {first} .. {last} runs backwards", hns_name="HCN_E_INVALID_NETWORK")
+        checked.append((first, last))
+    return tuple(checked)
+
+
+def _validate_network_policies(request: NetworkRequest, net_type: NetworkType, vsid: int | None) -> tuple[PolicyRequest, ...]:
+    """RemoteSubnetRoute / HostRoute in a document: overlay only, checked now so bad input changes nothing."""
+    from hnsctl.models.policy import validate_settings
+
+    for i, policy in enumerate(request.network_policies):
+        if net_type is not NetworkType.OVERLAY:
+            raise InvalidInput(f"invalid JSON field Policies: {policy.type} policies are for overlay networks, not {net_type.value}",
+                               hns_name="HCN_E_INVALID_POLICY")
+        try:
+            validate_settings(policy)
+        except InvalidInput as error:
+            raise InvalidInput(f"network policy {i + 1} ({policy.type}): {error.message}", hns_name=error.hns_name) from None
+        if policy.isolation_id not in (None, "", vsid):
+            raise InvalidInput(f"network policy {i + 1} ({policy.type}): IsolationId {policy.isolation_id} is not this network's VSID {vsid}",
+                               hns_name="HCN_E_INVALID_POLICY")
+    return request.network_policies
 
 
 def _validate_overlay(request: NetworkRequest, net_type: NetworkType) -> tuple[int | None, int, str | None]:
@@ -138,9 +178,12 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
             )
     for policy in request.policies:
         raise InvalidInput(
-            f"network policy type {policy.get('Type')!r} is not supported yet on {net_type.value} networks",
+            f"network policy type {policy.get('Type')!r} is not supported on {net_type.value} networks",
             hns_name="HCN_E_INVALID_POLICY_TYPE",
         )
+    network_policies = _validate_network_policies(request, net_type, vsid)
+    if request.max_endpoints < 0:
+        raise InvalidInput("invalid MaxConcurrentEndpoints: expected 0 (no limit) or more")
     if request.flags < 0 or request.flags & ~NetworkFlags.KNOWN_MASK:
         raise InvalidInput(f"invalid Flags {request.flags}: unknown bits set", hns_name="HCN_E_INVALID_NETWORK")
     subnets: list[Subnet] = []
@@ -178,23 +221,44 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
         outbound_nat=bool(request.outbound_nat),
         outbound_nat_exceptions=outbound_exceptions,
         vlan=vlan,
+        mac_pools=_validate_mac_pools(request.mac_pools),
+        max_endpoints=request.max_endpoints,
+        network_policies=network_policies,
     )
 
 
 class NetworkService:
-    def __init__(self, store: Store, backend: Backend) -> None:
+    def __init__(self, store: Store, backend: Backend, policies: Callable[[], PolicyService] | None = None) -> None:
+        """`policies`: the composition root's policy service, asked for only when a document carries network policies."""
         self.store = store
         self.backend = backend
+        self.policies = policies or self._own_policy_service
+
+    def _own_policy_service(self) -> PolicyService:
+        from hnsctl.service.policy import PolicyService
+
+        return PolicyService(self.store, self.backend)
 
     # -- reads (no lock, no kernel)
 
     def list_networks(self) -> list[NetworkView]:
         counts = self.store.endpoint_counts()
-        return [NetworkView(n, counts.get(n.id, 0)) for n in sorted(self.store.load_networks(), key=lambda n: n.name)]
+        policies = self._network_policies()
+        return [NetworkView(n, counts.get(n.id, 0), policies.get(n.id, ())) for n in sorted(self.store.load_networks(), key=lambda n: n.name)]
 
     def get_network(self, reference: str) -> NetworkView:
         network = self.resolve(reference, self.store.load_networks())
-        return NetworkView(network, self.store.endpoint_counts().get(network.id, 0))
+        return NetworkView(network, self.store.endpoint_counts().get(network.id, 0), self._network_policies().get(network.id, ()))
+
+    def _network_policies(self) -> dict[str, tuple[Policy, ...]]:
+        """Only overlay networks carry policies: other listings never read the policy records."""
+        found: dict[str, list[Policy]] = {}
+        if not any(n.overlay for n in self.store.load_networks()):
+            return {}
+        for policy in self.store.load_policies():
+            if policy.network_id:
+                found.setdefault(policy.network_id, []).append(policy)
+        return {k: tuple(sorted(v, key=lambda p: p.sequence)) for k, v in found.items()}
 
     # -- mutations
 
@@ -219,7 +283,20 @@ class NetworkService:
                 if current is not None:
                     _check_matches(current, wanted)
                     return current, False
-            return self.create_locked(wanted, existing), True
+            network = self.create_locked(wanted, existing)
+            if wanted.network_policies:
+                self._add_document_policies(network, wanted.network_policies)
+            return network, True
+
+    def _add_document_policies(self, network: Network, requests: tuple[PolicyRequest, ...]) -> None:
+        """A document's RemoteSubnetRoute / HostRoute policies, in the same lock: if one fails, the network goes too."""
+        from hnsctl.service.revert import Reverter
+
+        with Reverter() as revert:
+            revert.add(f"delete network {network.name}", lambda: self.delete_locked(network, force=True))
+            for request in requests:
+                self.policies().add_network_policy_locked(network, request, revert)
+            revert.success()
 
     def create_locked(self, wanted: ValidatedRequest, existing: list[Network]) -> Network:
         """Create with the state lock already held (also used for the on-demand default network)."""
@@ -239,6 +316,8 @@ class NetworkService:
             dns_suffix=wanted.dns_suffix,
             flags=wanted.flags,
             created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            mac_pools=wanted.mac_pools,
+            max_endpoints=wanted.max_endpoints,
         )
         if wanted.type is NetworkType.OVERLAY:
             network = replace(network, overlay=self._overlay(wanted, network.id, existing))
@@ -268,6 +347,7 @@ class NetworkService:
             id=self._new_id(wanted.id, existing), name=wanted.name, type=wanted.type, subnets=wanted.subnets or _lan_subnets(addresses, routes),
             dns_servers=wanted.dns_servers, dns_suffix=wanted.dns_suffix, flags=wanted.flags,
             created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            mac_pools=wanted.mac_pools, max_endpoints=wanted.max_endpoints,
             uplink=Uplink(adapter, addresses, routes, mac=self.backend.adapter_mac(adapter), outbound_nat=wanted.outbound_nat,
                           outbound_nat_exceptions=wanted.outbound_nat_exceptions),
         )
@@ -306,40 +386,44 @@ class NetworkService:
         self.backend.require_privileges()
         with self.store.lock():
             network = self.resolve(reference, self.store.load_networks())
-            endpoints = [e for e in self.store.load_endpoints() if e.network_id == network.id]
-            if endpoints and not force:
-                names = ", ".join(sorted(e.name for e in endpoints))
-                raise Conflict(
-                    f"deleting network {network.name!r}: it still has {len(endpoints)} endpoint(s): {names}",
-                    hint="delete them first, or use --force to delete them with the network",
-                    hns_name="HCN_E_ENTITY_HAS_REFERENCES",
-                )
-            if endpoints:
-                from hnsctl.service.endpoint import teardown_endpoints
-
-                teardown_endpoints(self.store, self.backend, endpoints)
-            from hnsctl.service.intents import deleting
-            from hnsctl.service.plan import plan_network
-
-            plan = plan_network(network)
-            with deleting(self.store, "network", network.id):
-                if network.uplink is not None:
-                    u = network.uplink
-                    self.backend.give_back_adapter(plan.bridge.name, u.adapter, u.addresses, u.routes)
-                if plan.l2bridge is not None:
-                    self.backend.remove_l2bridge(network.id, network.short)
-                self.backend.remove_firewall(network.id)
-                fault_point("network-delete:firewall")
-                if plan.vxlan is not None:
-                    self.backend.delete_link(plan.vxlan.name, network.id)
-                self.backend.delete_link(plan.bridge.name, network.id)
-                fault_point("network-delete:bridge")
-                for policy in self.store.load_policies():  # network policies: their entries went with the bridge
-                    if policy.network_id == network.id:
-                        self.store.remove_policy(policy.id)
-                self.store.remove_network(network.id)
-                fault_point("network-delete:state")
+            self.delete_locked(network, force=force)
         return network
+
+    def delete_locked(self, network: Network, *, force: bool) -> None:
+        """Remove-HnsNetwork with the lock held (also the undo of a create whose document policies failed)."""
+        endpoints = [e for e in self.store.load_endpoints() if e.network_id == network.id]
+        if endpoints and not force:
+            names = ", ".join(sorted(e.name for e in endpoints))
+            raise Conflict(
+                f"deleting network {network.name!r}: it still has {len(endpoints)} endpoint(s): {names}",
+                hint="delete them first, or use --force to delete them with the network",
+                hns_name="HCN_E_ENTITY_HAS_REFERENCES",
+            )
+        if endpoints:
+            from hnsctl.service.endpoint import teardown_endpoints
+
+            teardown_endpoints(self.store, self.backend, endpoints)
+        from hnsctl.service.intents import deleting
+        from hnsctl.service.plan import plan_network
+
+        plan = plan_network(network)
+        with deleting(self.store, "network", network.id):
+            if network.uplink is not None:
+                u = network.uplink
+                self.backend.give_back_adapter(plan.bridge.name, u.adapter, u.addresses, u.routes)
+            if plan.l2bridge is not None:
+                self.backend.remove_l2bridge(network.id, network.short)
+            self.backend.remove_firewall(network.id)
+            fault_point("network-delete:firewall")
+            if plan.vxlan is not None:
+                self.backend.delete_link(plan.vxlan.name, network.id)
+            self.backend.delete_link(plan.bridge.name, network.id)
+            fault_point("network-delete:bridge")
+            for policy in self.store.load_policies():  # network policies: their entries went with the bridge
+                if policy.network_id == network.id:
+                    self.store.remove_policy(policy.id)
+            self.store.remove_network(network.id)
+            fault_point("network-delete:state")
 
     # -- helpers
 

@@ -334,38 +334,47 @@ class PolicyService:
         self.backend.require_privileges()
         with self.store.lock():
             network = NetworkService.resolve(reference, self.store.load_networks())
-            if network.overlay is None:
-                raise InvalidInput(f"{kind.value} on network {network.name!r}: it is {network.type.value}; these policies are for overlay networks",
-                                   hns_name="HCN_E_INVALID_POLICY")
-            policies = self.store.load_policies()
-            mine = [p for p in policies if p.network_id == network.id]
-            if isinstance(settings, RemoteSubnetRoute):
-                for subnet in network.subnets:
-                    if settings.destination.overlaps(subnet.prefix):  # type: ignore[arg-type]
-                        raise InvalidInput(f"invalid --destination {settings.destination}: it overlaps this host's own subnet {subnet.prefix}")
-                if str(settings.provider_address) == network.overlay.provider_address:
-                    raise InvalidInput(f"invalid --provider-address {settings.provider_address}: that is this host's own provider address")
-                for other in mine:
-                    if isinstance(other.settings, RemoteSubnetRoute) and other.settings.destination.overlaps(settings.destination):  # type: ignore[arg-type]
-                        raise Conflict(f"remote subnet {settings.destination} overlaps {other.settings.destination} (policy {other.id}) on network {network.name!r}",
-                                       hint="remove that policy first", hns_name="HCN_E_POLICY_ALREADY_EXISTS")
-            elif any(p.type is kind for p in mine):
-                raise Conflict(f"network {network.name!r} already has a {kind.value} policy", hns_name="HCN_E_POLICY_ALREADY_EXISTS")
-            policy = Policy(
-                id=ids.new_id(), endpoint_id="", network_id=network.id, type=kind, settings=settings,
-                created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                sequence=max((p.sequence for p in policies), default=0) + 1,
-            )
             with Reverter() as revert:
-                # the record first: the overlay entries carry no owner tag, so only a record lets reconcile find them
-                self.store.save_policy(policy)
-                revert.add("forget the policy", lambda: self.store.remove_policy(policy.id))
-                fault_point("policy-add:kernel")
-                if isinstance(settings, RemoteSubnetRoute):
-                    spec = remote_subnet_spec(policy, network, policies, self.store.load_endpoints())
-                    revert.add("remove the remote subnet's overlay entries", lambda: self.backend.remove_remote(spec))
-                    self.backend.apply_remote(spec)
+                policy = self._network_policy_locked(network, kind, settings, revert)
                 revert.success()
+        return policy
+
+    def add_network_policy_locked(self, network: Network, request: PolicyRequest, revert: Reverter) -> Policy:
+        """A network document's RemoteSubnetRoute / HostRoute, inside the network create's lock and undo stack."""
+        kind, settings = validate_settings(request)
+        return self._network_policy_locked(network, kind, settings, revert)
+
+    def _network_policy_locked(self, network: Network, kind: PolicyType, settings: Any, revert: Reverter) -> Policy:
+        if network.overlay is None:
+            raise InvalidInput(f"{kind.value} on network {network.name!r}: it is {network.type.value}; these policies are for overlay networks",
+                               hns_name="HCN_E_INVALID_POLICY")
+        policies = self.store.load_policies()
+        mine = [p for p in policies if p.network_id == network.id]
+        if isinstance(settings, RemoteSubnetRoute):
+            for subnet in network.subnets:
+                if settings.destination.overlaps(subnet.prefix):  # type: ignore[arg-type]
+                    raise InvalidInput(f"invalid --destination {settings.destination}: it overlaps this host's own subnet {subnet.prefix}")
+            if str(settings.provider_address) == network.overlay.provider_address:
+                raise InvalidInput(f"invalid --provider-address {settings.provider_address}: that is this host's own provider address")
+            for other in mine:
+                if isinstance(other.settings, RemoteSubnetRoute) and other.settings.destination.overlaps(settings.destination):  # type: ignore[arg-type]
+                    raise Conflict(f"remote subnet {settings.destination} overlaps {other.settings.destination} (policy {other.id}) on network {network.name!r}",
+                                   hint="remove that policy first", hns_name="HCN_E_POLICY_ALREADY_EXISTS")
+        elif any(p.type is kind for p in mine):
+            raise Conflict(f"network {network.name!r} already has a {kind.value} policy", hns_name="HCN_E_POLICY_ALREADY_EXISTS")
+        policy = Policy(
+            id=ids.new_id(), endpoint_id="", network_id=network.id, type=kind, settings=settings,
+            created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            sequence=max((p.sequence for p in policies), default=0) + 1,
+        )
+        # the record first: the overlay entries carry no owner tag, so only a record lets reconcile find them
+        self.store.save_policy(policy)
+        revert.add("forget the policy", lambda: self.store.remove_policy(policy.id))
+        fault_point("policy-add:kernel")
+        if isinstance(settings, RemoteSubnetRoute):
+            spec = remote_subnet_spec(policy, network, policies, self.store.load_endpoints())
+            revert.add("remove the remote subnet's overlay entries", lambda: self.backend.remove_remote(spec))
+            self.backend.apply_remote(spec)
         return policy
 
     # -- helpers

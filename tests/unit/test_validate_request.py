@@ -94,8 +94,8 @@ def test_no_subnets_means_pick_one_later() -> None:
     assert validate_request(request()).subnets == ()
 
 
-def test_policies_are_refused_until_supported() -> None:
-    with pytest.raises(InvalidInput, match="policy type 'ACL' is not supported yet") as info:
+def test_raw_policies_on_a_request_are_refused() -> None:
+    with pytest.raises(InvalidInput, match="policy type 'ACL' is not supported on nat") as info:
         validate_request(request(policies=({"Type": "ACL"},)))
     assert info.value.hns_name == "HCN_E_INVALID_POLICY_TYPE"
 
