@@ -32,7 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-TYPES_HELP = "nat (default), internal, private; ics, transparent, l2bridge, l2tunnel, overlay are not built yet. Case-insensitive."
+TYPES_HELP = "nat (default), ics, internal, private, overlay, transparent, l2bridge, l2tunnel (V2 spellings too). Case-insensitive."
 
 
 complete_network = completer(lambda services: [v.network.name for v in services.network.list_networks()])

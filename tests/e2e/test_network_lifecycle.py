@@ -124,7 +124,7 @@ def test_bad_input_changes_nothing(host: Host) -> None:
     cases = [
         (["network", "create", "x", "--subnet", "10.0.0.300/24"], 2, "--subnet"),
         (["network", "create", "x", "--subnet", "10.1.0.0/24", "--gateway", "10.2.0.1"], 2, "--gateway"),
-        (["network", "create", "bad name"], 2, "name"),
+        (["network", "create", "bad/name"], 2, "name"),
         (["network", "create", "x", "--type", "l2bridge"], 2, "needs --adapter"),
         (["network", "create", "x", "--type", "overlay"], 2, "--vsid"),
         (["network", "create", "x", "--vlan", "7"], 2, "uplink adapter"),
