@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import os
+import socket
 from typing import Any
 
 from hnsctl.backend.base import InterfaceConfig, InterfaceCounters, PortSpec
@@ -252,4 +253,6 @@ class Ports:
             dst = route.get("dst")
             if dst:
                 found.add(str(ipaddress.ip_network(f"{dst}/{route['dst_len']}", strict=False)))
+            elif route["dst_len"] == 0:  # the kernel sends a default route without a destination attribute
+                found.add("0.0.0.0/0" if route["family"] == socket.AF_INET else "::/0")
         return found

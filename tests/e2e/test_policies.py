@@ -154,6 +154,14 @@ def test_route_policy_and_reapply_on_attach(host: Host) -> None:
     assert host.json("endpoint", "show", "web")["Policies"][0]["Type"] == "ROUTE"
 
 
+def test_a_default_route_policy_is_seen_as_applied(host: Host) -> None:
+    """The kernel reports a default route without a destination attribute: it must still count as present."""
+    web_endpoint(host)
+    route = host.json("policy", "add", "route", "-e", "web", "--destination", "0.0.0.0/0", "--next-hop", "10.200.0.1")
+    assert host.json("policy", "show", route["ID"], "--effective")["Effective"]["Present"] is True
+    assert host.json("reconcile")["Differences"] == []
+
+
 def test_deleting_the_endpoint_removes_its_policies(host: Host) -> None:
     web_endpoint(host)
     host.ok("policy", "add", "portmapping", "-e", "web", "--external-port", "8080", "--internal-port", "80")
