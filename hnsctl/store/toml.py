@@ -36,7 +36,12 @@ if TYPE_CHECKING:
     from hnsctl.models.namespace import Namespace
     from hnsctl.models.policy import Policy
 from hnsctl.models.network import Network
-from hnsctl.store.atomic import ensure_private_dir, ensure_private_subdir, remove_durably, write_atomic
+from hnsctl.store.atomic import (
+    ensure_private_dir,
+    ensure_private_subdir,
+    remove_durably,
+    write_atomic,
+)
 from hnsctl.store.guard import (
     CACHE_TEMP,
     GENERATION_TEMP,

@@ -8,10 +8,10 @@ import json
 
 import pytest
 
+from hnsctl.models.network import dr_mac_for
 from tests.e2e.conftest import Host
 from tests.e2e.test_endpoints import Server, connect
 from tests.e2e.test_overlay import SUBNET, UNDERLAY, OverlayHost, hosts  # noqa: F401  (fixture)
-from hnsctl.models.network import dr_mac_for
 
 IDS = {"a": "a1b2c3d4-0000-4000-8000-0000000000a1", "b": "b1b2c3d4-0000-4000-8000-0000000000b2"}
 

@@ -324,7 +324,7 @@ def test_the_lock_holder_removes_leftover_temp_files_and_nothing_else(state: Pat
         state / "networks" / ".notes.tmp",
         state / "networks" / f"{NET_ID}.toml.{dead}.tmp",
         state / "networks" / f".{NET_ID}.toml.{dead}.tmp.bak",
-        state / "cache" / f".endpoints.json.1.tmp",  # pid 1 is alive: a lock-free reader may be mid-write
+        state / "cache" / ".endpoints.json.1.tmp",  # pid 1 is alive: a lock-free reader may be mid-write
         state / f".{NET_ID}.toml.{dead}.tmp",  # a record temp name, but not in a record directory
         state / f"generation.{dead}.tmp",
     ]
