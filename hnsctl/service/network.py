@@ -243,17 +243,18 @@ class NetworkService:
 
     def list_networks(self) -> list[NetworkView]:
         counts = self.store.endpoint_counts()
-        policies = self._network_policies()
-        return [NetworkView(n, counts.get(n.id, 0), policies.get(n.id, ())) for n in sorted(self.store.load_networks(), key=lambda n: n.name)]
+        networks = self.store.load_networks()
+        policies = self._network_policies(networks)
+        return [NetworkView(n, counts.get(n.id, 0), policies.get(n.id, ())) for n in sorted(networks, key=lambda n: n.name)]
 
     def get_network(self, reference: str) -> NetworkView:
         network = self.resolve(reference, self.store.load_networks())
-        return NetworkView(network, self.store.endpoint_counts().get(network.id, 0), self._network_policies().get(network.id, ()))
+        return NetworkView(network, self.store.endpoint_counts().get(network.id, 0), self._network_policies([network]).get(network.id, ()))
 
-    def _network_policies(self) -> dict[str, tuple[Policy, ...]]:
-        """Only overlay networks carry policies: other listings never read the policy records."""
+    def _network_policies(self, networks: list[Network]) -> dict[str, tuple[Policy, ...]]:
+        """Only overlay networks carry policies: listings without one never read the policy records."""
         found: dict[str, list[Policy]] = {}
-        if not any(n.overlay for n in self.store.load_networks()):
+        if not any(n.overlay for n in networks):
             return {}
         for policy in self.store.load_policies():
             if policy.network_id:
