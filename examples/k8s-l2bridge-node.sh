@@ -6,8 +6,8 @@
 #   Windows                                                     here
 #   New-HNSNetwork -Type L2Bridge -Name cbr0 -AdapterName ...   hnsctl network create cbr0 --type l2bridge
 #   New-HnsEndpoint cbr0_ep + Attach-HnsHostEndpoint            hnsctl endpoint create cbr0_ep --host
-#   win-bridge ADD: New-HnsEndpoint (with its policies),        hnsctl endpoint create POD --namespace NS -p HOST:CONTAINER
-#     Add-HnsNamespaceEndpoint                                  hnsctl policy add outboundnat / route
+#   win-bridge ADD: New-HnsEndpoint (with its policies),        hnsctl endpoint create --json - --namespace NS
+#     Add-HnsNamespaceEndpoint                                    (the same HNSEndpoint document, NAT + OutBoundNAT)
 #
 # The pod subnet is this node's podCIDR (not the LAN's subnet): the rest of the cluster reaches it
 # through this node's LAN address (flannel host-gw adds "POD_SUBNET via NODE_IP" on every other node, or
@@ -55,16 +55,6 @@ HNSCTL=${HNSCTL:-hnsctl}
 
 say() { printf '%s\n' "== $*"; }
 
-# One line per policy of an endpoint: TYPE DESTINATION NEXTHOP EXCEPTION... (from the JSON, no jq needed).
-endpoint_policies() {
-    "$HNSCTL" policy list --endpoint "$1" -o json | awk '
-        /"Type":/              { gsub(/[",]/, "", $2); type = $2 }
-        /"DestinationPrefix":/ { gsub(/[",]/, "", $2); dest = $2 }
-        /"NextHop":/           { gsub(/[",]/, "", $2); hop = $2 }
-        /^ *"[0-9a-fA-F.:]+\/[0-9]+",?$/ { gsub(/[", ]/, ""); exc = exc " " $0 }
-        /^ *},?$/              { print type, (dest == "" ? "-" : dest), (hop == "" ? "-" : hop) exc; type = dest = hop = exc = "" }'
-}
-
 # 1. The external vSwitch in L2Bridge mode on the node's adapter, with the podCIDR as its subnet.
 #    PowerShell: New-HNSNetwork -Type L2Bridge -Name cbr0 -AddressPrefix $podCIDR -Gateway $podGW
 #                -AdapterName $InterfaceName      (flannel host-gw: hcn.HostComputeNetwork{Type: L2Bridge})
@@ -81,57 +71,37 @@ say "network $NETWORK_NAME: l2bridge on $ADAPTER, pods in $POD_SUBNET"
 #    (forwarding: hnsctl switches IPv4 forwarding on for the OutBoundNAT policy below)
 if [ "$HOST_ENDPOINT" = 1 ]; then
     say "host endpoint ${NETWORK_NAME}_ep: $POD_ENDPOINT_GATEWAY on the node"
-    "$HNSCTL" endpoint create "${NETWORK_NAME}_ep" --network "$NETWORK_NAME" --host --ip "$POD_ENDPOINT_GATEWAY" --if-not-exists
+    "$HNSCTL" endpoint create "${NETWORK_NAME}_ep" --network "$NETWORK_NAME" --host --ip "$POD_ENDPOINT_GATEWAY" \
+        --gateway 0.0.0.0 --if-not-exists
+    pod_gateway=$POD_ENDPOINT_GATEWAY
+else
+    pod_gateway=$POD_GATEWAY
 fi
 
 # 3. The pod: what win-bridge does on CNI ADD. Its endpoint document carries the hostPort mapping
-#    (runtimeConfig.portMappings -> a NAT policy), and the endpoint joins the pod's namespace.
-#    PowerShell: New-HnsEndpoint -NetworkId $net.Id -Name $pod -IPAddress $podIP
-#                  -JsonString '{"Policies":[{"Type":"NAT","Protocol":"tcp","InternalPort":80,"ExternalPort":8080}]}'
+#    (runtimeConfig.portMappings -> a NAT policy) and OutBoundNAT: the pod keeps its own address towards
+#    the cluster (pods, services, the nodes' LAN) and leaves as the node for everything else. Its gateway
+#    is the host endpoint (win-bridge sets GatewayAddress to podCIDR .2). The endpoint joins the pod's
+#    namespace in the same step; run again, the existing endpoint is kept if it has all of this.
+#    PowerShell: New-HnsEndpoint -NetworkId $net.Id -Name $pod -IPAddress $podIP -Gateway $podEndpointGW
+#                  -JsonString '{"Policies":[{"Type":"NAT",...},{"Type":"OutBoundNAT","ExceptionList":[...]}]}'
 #                New-HnsNamespace ; Add-HnsNamespaceEndpoint -NamespaceID $ns.ID -EndpointID $ep.ID
-say "pod endpoint $POD_ENDPOINT: $POD_IP in namespace $POD_NAMESPACE, hostPort $HOST_PORT -> $CONTAINER_PORT/$HOST_PORT_PROTOCOL"
-"$HNSCTL" endpoint create "$POD_ENDPOINT" --network "$NETWORK_NAME" --namespace "$POD_NAMESPACE" --ip "$POD_IP" \
-    -p "$HOST_PORT:$CONTAINER_PORT/$HOST_PORT_PROTOCOL" --if-not-exists
-
-# 4. The pod's gateway is the host endpoint. win-bridge sets the endpoint's GatewayAddress to podCIDR .2;
-#    hnsctl takes an endpoint's gateway from its network, so an endpoint ROUTE policy points the pod's
-#    default route at cbr0_ep instead.
-#    HNS document: {"Type": "ROUTE", "DestinationPrefix": "0.0.0.0/0", "NextHop": "<podCIDR>.2"}
-if [ "$HOST_ENDPOINT" = 1 ]; then
-    existing=$(endpoint_policies "$POD_ENDPOINT" | awk '$1 == "ROUTE" && $2 == "0.0.0.0/0" { print $3 }')
-    if [ -z "$existing" ]; then
-        say "route policy: $POD_ENDPOINT's default route via $POD_ENDPOINT_GATEWAY"
-        "$HNSCTL" policy add route --endpoint "$POD_ENDPOINT" --destination 0.0.0.0/0 --next-hop "$POD_ENDPOINT_GATEWAY"
-    elif [ "$existing" != "$POD_ENDPOINT_GATEWAY" ]; then
-        echo "$0: endpoint $POD_ENDPOINT already routes 0.0.0.0/0 via $existing, not $POD_ENDPOINT_GATEWAY; remove that policy first" >&2
-        exit 4
-    else
-        say "route policy: $POD_ENDPOINT's default route via $POD_ENDPOINT_GATEWAY (kept)"
-    fi
-fi
-
-# 5. OutBoundNAT: the pod keeps its own address towards the cluster (pods, services, the nodes' LAN)
-#    and leaves as the node for everything else.
-#    CNI config (win-bridge): {"Name": "EndpointPolicy", "Value": {"Type": "OutBoundNAT",
-#                              "ExceptionList": ["$CLUSTER_CIDR", "$SERVICE_CIDR", "$NODE_SUBNET"]}}
-#    HNS document: {"Type": "OutBoundNAT", "ExceptionList": [...]}
+#    CNI config (win-bridge): {"Name": "EndpointPolicy", "Value": {"Type": "OutBoundNAT", "ExceptionList": [...]}}
 #    Known limit: with the pod routed through cbr0_ep (HOST_ENDPOINT=1), hnsctl does not yet get NATed
 #    traffic out (the exceptions and the hostPort work); see examples/README.md.
-existing=$(endpoint_policies "$POD_ENDPOINT" | awk '$1 == "OutBoundNAT"')
-if [ -z "$existing" ]; then
-    say "outbound NAT for $POD_ENDPOINT, except $CLUSTER_CIDR $SERVICE_CIDR $NODE_SUBNET"
-    "$HNSCTL" policy add outboundnat --endpoint "$POD_ENDPOINT" \
-        --exception "$CLUSTER_CIDR" --exception "$SERVICE_CIDR" --exception "$NODE_SUBNET"
-else
-    for cidr in "$CLUSTER_CIDR" "$SERVICE_CIDR" "$NODE_SUBNET"; do
-        case " $existing " in
-            *" $cidr "*) ;;
-            *) echo "$0: endpoint $POD_ENDPOINT has an OutBoundNAT policy without the exception $cidr; remove it first" >&2
-               exit 4 ;;
-        esac
-    done
-    say "outbound NAT for $POD_ENDPOINT (kept)"
-fi
+say "pod endpoint $POD_ENDPOINT: $POD_IP via $pod_gateway in namespace $POD_NAMESPACE, hostPort $HOST_PORT -> $CONTAINER_PORT/$HOST_PORT_PROTOCOL, outbound NAT except $CLUSTER_CIDR $SERVICE_CIDR $NODE_SUBNET"
+"$HNSCTL" endpoint create --json - --namespace "$POD_NAMESPACE" --if-not-exists <<EOF
+{
+  "Name": "$POD_ENDPOINT",
+  "VirtualNetworkName": "$NETWORK_NAME",
+  "IPAddress": "$POD_IP",
+  "GatewayAddress": "$pod_gateway",
+  "Policies": [
+    {"Type": "NAT", "Protocol": "$HOST_PORT_PROTOCOL", "InternalPort": $CONTAINER_PORT, "ExternalPort": $HOST_PORT},
+    {"Type": "OutBoundNAT", "ExceptionList": ["$CLUSTER_CIDR", "$SERVICE_CIDR", "$NODE_SUBNET"]}
+  ]
+}
+EOF
 
 # What the node now has (Get-HnsNetwork / Get-HnsEndpoint / Get-HnsPolicyList).
 "$HNSCTL" network show "$NETWORK_NAME"

@@ -84,6 +84,8 @@ def create(
     name: Annotated[Optional[str], typer.Argument(help="Endpoint name (unique).", show_default=False)] = None,
     network: Annotated[Optional[str], typer.Option("--network", "-n", help="Network ID, prefix or name. Default: the 'nat' network, created on first use.", show_default=False)] = None,
     ip: Annotated[Optional[str], typer.Option("--ip", help="Static address (must be free and inside the network's subnet). Default: the next free one.", show_default=False)] = None,
+    gateway: Annotated[Optional[str], typer.Option("--gateway", metavar="IP", help="Default gateway (New-HnsEndpoint -Gateway): another address on the endpoint's link; 0.0.0.0 or none: no default route. Default: the subnet's gateway.", show_default=False)] = None,
+    prefix_length: Annotated[Optional[int], typer.Option("--prefix-length", metavar="N", help="The address's prefix length (-PrefixLength): the subnet's, or narrower (e.g. 32). Default: the subnet's.", show_default=False)] = None,
     mac: Annotated[Optional[str], typer.Option("--mac", help="MAC address, 00-15-5D-00-00-50 or 00:15:5d:00:00:50. Default: 02-15-5D + the address's low 24 bits.", show_default=False)] = None,
     dns: Annotated[Optional[list[str]], typer.Option("--dns", help="DNS server, repeatable. Default: the network's.", show_default=False)] = None,
     dns_suffix: Annotated[Optional[str], typer.Option("--dns-suffix", help="DNS search suffix. Default: the network's.", show_default=False)] = None,
@@ -107,6 +109,7 @@ def create(
       hnsctl endpoint create web1-ep --network demo --namespace web1     # create + attach
       hnsctl endpoint create api --network demo --ip 10.200.0.50 --mac 00-15-5D-00-00-50 --dns 10.200.0.1
       hnsctl endpoint create hostep --network demo --host                # the host's own vNIC on the network
+      hnsctl endpoint create cbr0_ep --network cbr0 --ip 10.244.1.2 --gateway 0.0.0.0 --host   # no default route
       hnsctl endpoint create --json endpoint.json
       hnsctl endpoint create peer1 --network vx --remote --ip 10.244.2.7 --mac 02-11-0a-f4-02-07 --provider-address 198.51.100.12
     """
@@ -117,7 +120,8 @@ def create(
     changes: dict[str, Any] = {"namespace": namespace, "host": host}
     if remote or provider_address:
         changes.update(remote=remote, provider_address=provider_address)
-    for key, value in (("name", name), ("network", network), ("ip", ip), ("mac", mac), ("dns_suffix", dns_suffix), ("ifname", ifname)):
+    for key, value in (("name", name), ("network", network), ("ip", ip), ("mac", mac), ("dns_suffix", dns_suffix), ("ifname", ifname),
+                       ("gateway", gateway), ("prefix_len", prefix_length)):
         if value is not None:
             changes[key] = value
     if dns:

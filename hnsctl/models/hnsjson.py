@@ -470,7 +470,8 @@ def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespac
         "VirtualNetworkName": network_name,
         "IPAddress": str(endpoint.ip),
         "PrefixLength": endpoint.prefix_len,
-        "GatewayAddress": str(endpoint.gateway) if endpoint.gateway else "",
+        # no gateway prints as New-HnsEndpoint -Gateway 0.0.0.0 takes it, so the document round-trips
+        "GatewayAddress": str(endpoint.gateway) if endpoint.gateway else ("0.0.0.0" if endpoint.ip.version == 4 else ""),
         "MacAddress": endpoint.mac,
         "DNSServerList": ",".join(endpoint.dns_servers),
         "DNSSuffix": endpoint.dns_suffix,
@@ -579,7 +580,8 @@ def endpoint_request_from_document(doc: dict[str, Any]) -> EndpointRequest:
             _reject_unknown(configs[0], {"IpAddress", "PrefixLength", "IpSubnetId"}, path="IpConfigurations[0].", kind="endpoint")
             ip = _optional_str(configs[0], "IpAddress", path="IpConfigurations[0].")
             prefix_len = _optional_int(configs[0], "PrefixLength", path="IpConfigurations[0].")
-        gateway = None
+        # Routes given without a default route (what a gateway-less endpoint prints): no default route
+        gateway = "0.0.0.0" if isinstance(doc.get("Routes"), list) and configs else None
         for route in _list_of_objects(doc, "Routes"):
             if route.get("DestinationPrefix") in ("0.0.0.0/0", "::/0") and route.get("NextHop"):
                 gateway = str(route["NextHop"])

@@ -237,18 +237,37 @@ def _refresh_dns(store: Store, backend: Backend, namespace: Namespace, endpoints
         backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, endpoints))
 
 
-def _check_document_addressing(request: EndpointRequest, subnet: Subnet) -> None:
-    """A document's PrefixLength / gateway must agree with the subnet: they are derived, never overridden."""
-    if request.prefix_len is not None and request.prefix_len != subnet.prefix.prefixlen:
-        raise InvalidInput(
-            f"invalid JSON field PrefixLength {request.prefix_len}: the network's subnet {subnet.prefix} has /{subnet.prefix.prefixlen}",
-            hns_name="HCN_E_INVALID_PREFIX",
-        )
-    if request.gateway and (subnet.gateway is None or parse_address(request.gateway, field="GatewayAddress") != subnet.gateway):
-        raise InvalidInput(
-            f"invalid JSON field GatewayAddress {request.gateway}: the network's gateway is {subnet.gateway or 'none'}",
-            hns_name="HCN_E_INVALID_IP",
-        )
+NO_GATEWAY = frozenset({"0.0.0.0", "::", "none"})  # New-HnsEndpoint -Gateway 0.0.0.0: no default route
+
+
+def endpoint_addressing(request: EndpointRequest, subnet: Subnet, ip: IPAddress) -> tuple[int, IPAddress | None]:
+    """HNS -PrefixLength and -Gateway. By default the subnet's; a narrower prefix (a host endpoint's /32) and
+    another on-link gateway, or none at all (`-Gateway 0.0.0.0`: no default route), when asked for."""
+    import ipaddress
+
+    widest, narrowest = subnet.prefix.prefixlen, ip.max_prefixlen
+    prefix_len = widest
+    if request.prefix_len is not None:
+        if not widest <= request.prefix_len <= narrowest:
+            raise InvalidInput(f"invalid --prefix-length/PrefixLength {request.prefix_len}: the network's subnet {subnet.prefix} "
+                               f"takes /{widest} to /{narrowest}", hns_name="HCN_E_INVALID_PREFIX")
+        prefix_len = request.prefix_len
+    link = ipaddress.ip_interface(f"{ip}/{prefix_len}").network
+    text = (request.gateway or "").strip()
+    if not text:
+        gateway = subnet.gateway
+        if gateway is not None and gateway not in link:
+            raise InvalidInput(f"invalid --prefix-length/PrefixLength {prefix_len}: the network's gateway {gateway} would be outside "
+                               f"{ip}/{prefix_len}", hint="give --gateway 0.0.0.0 (no default route) or a shorter prefix",
+                               hns_name="HCN_E_INVALID_PREFIX")
+        return prefix_len, gateway
+    if text.lower() in NO_GATEWAY:
+        return prefix_len, None
+    gateway = parse_address(text, field="--gateway/GatewayAddress")
+    if gateway.version != ip.version or gateway not in link or gateway == ip:
+        raise InvalidInput(f"invalid --gateway/GatewayAddress {gateway}: the endpoint's gateway must be another address on its "
+                           f"own link {link}", hint="pick one in it, or 0.0.0.0 for no default route", hns_name="HCN_E_INVALID_IP")
+    return prefix_len, gateway
 
 
 class EndpointService:
@@ -328,7 +347,6 @@ class EndpointService:
             if network.uplink is not None:
                 _check_lan_address(network, wanted.ip)
             subnet = self._subnet_for(network, wanted.ip, request)
-            _check_document_addressing(request, subnet)
             same_network = [e for e in endpoints if e.network_id == network.id]
             local = [e for e in same_network if not e.remote]
             if network.max_endpoints and len(local) >= network.max_endpoints:
@@ -336,14 +354,15 @@ class EndpointService:
                                hint="delete an endpoint first", hns_name="HCN_E_ENTITY_HAS_REFERENCES")
             ip = self._address_locked(network, subnet, wanted.ip, same_network)
             mac = self._mac_locked(network, ip, wanted.mac, same_network)
+            prefix_len, gateway = endpoint_addressing(request, subnet, ip)
             endpoint = Endpoint(
                 id=self._new_id(wanted.id, endpoints),
                 name=wanted.name,
                 network_id=network.id,
                 ip=ip,
-                prefix_len=subnet.prefix.prefixlen,
+                prefix_len=prefix_len,
                 mac=mac,
-                gateway=subnet.gateway,
+                gateway=gateway,
                 dns_servers=wanted.dns_servers if wanted.dns_servers is not None else network.endpoint_dns_servers,
                 dns_suffix=wanted.dns_suffix if wanted.dns_suffix is not None else network.dns_suffix,
                 ifname=wanted.ifname,
@@ -488,6 +507,11 @@ class EndpointService:
             differences.append(f"--ip {wanted.ip} (it has {current.ip})")
         if wanted.mac is not None and wanted.mac != current.mac:
             differences.append(f"--mac {wanted.mac} (it has {current.mac})")
+        if request.prefix_len is not None and request.prefix_len != current.prefix_len:
+            differences.append(f"--prefix-length {request.prefix_len} (it has /{current.prefix_len})")
+        gateway = (request.gateway or "").strip()
+        if gateway and (None if gateway.lower() in NO_GATEWAY else parse_address(gateway, field="--gateway")) != current.gateway:
+            differences.append(f"--gateway {gateway} (it has {current.gateway or 'none'})")
         namespace = self._namespace_of(current)
         if request.namespace and (namespace is None or request.namespace not in (namespace.name, namespace.id) or not current.is_attached):
             differences.append(f"--namespace {request.namespace}")

@@ -286,3 +286,42 @@ def test_if_not_exists_returns_a_matching_endpoint_and_refuses_a_different_one(h
     assert differs.returncode == 4 and "--ip 10.200.0.99" in differs.stderr
     assert host.json("namespace", "create", "w", "--if-not-exists")["Name"] == "w"
     assert host.hnsctl("namespace", "create", "w").returncode == 4
+
+
+def test_gateway_and_prefix_length_as_new_hnsendpoint_takes_them(host: Host) -> None:
+    """-Gateway 0.0.0.0 (no default route), another on-link gateway, and -PrefixLength, in the kernel and in JSON."""
+    host.ok("network", "create", "demo", "--subnet", "10.200.0.0/24")
+    host.ok("endpoint", "create", "relay", "--network", "demo", "--ip", "10.200.0.2", "--namespace", "relay")
+    bare = host.json("endpoint", "create", "bare", "--network", "demo", "--ip", "10.200.0.3", "--gateway", "0.0.0.0",
+                     "--prefix-length", "32", "--namespace", "bare")
+    assert (bare["GatewayAddress"], bare["PrefixLength"]) == ("0.0.0.0", 32)
+    assert json.loads(ip("-j", "route", "show", "default", netns="bare").stdout) == []
+    (eth0,) = json.loads(ip("-j", "addr", "show", "dev", "eth0", netns="bare").stdout)
+    assert [(a["local"], a["prefixlen"]) for a in eth0["addr_info"] if a["family"] == "inet"] == [("10.200.0.3", 32)]
+    via = host.json("endpoint", "create", "via", "--network", "demo", "--ip", "10.200.0.4", "--gateway", "10.200.0.2", "--namespace", "via")
+    assert via["GatewayAddress"] == "10.200.0.2"
+    routes = json.loads(ip("-j", "route", "show", "default", netns="via").stdout)
+    assert [r["gateway"] for r in routes] == ["10.200.0.2"]
+    assert host.json("endpoint", "show", "via", "--schema", "2")["Routes"][0]["NextHop"] == "10.200.0.2"
+    # what is printed comes back the same, in both schemas
+    for schema in ("1", "2"):
+        printed = host.json("endpoint", "show", "bare", "--schema", schema)
+        printed["Name"] = f"copy{schema}"
+        del printed["ID"], printed["MacAddress"]
+        if schema == "1":
+            printed["IPAddress"] = "10.200.0.1" + schema + "0"
+        else:
+            printed["IpConfigurations"][0]["IpAddress"] = "10.200.0.1" + schema + "0"
+        host.ok("endpoint", "create", "--json", "-", input=json.dumps(printed))
+        copy = host.json("endpoint", "show", f"copy{schema}")
+        assert (copy["GatewayAddress"], copy["PrefixLength"]) == ("0.0.0.0", 32)
+    # --if-not-exists compares them; bad ones are refused naming the field, changing nothing
+    assert host.hnsctl("endpoint", "create", "bare", "--network", "demo", "--gateway", "0.0.0.0", "--if-not-exists").returncode == 0
+    differs = host.hnsctl("endpoint", "create", "bare", "--network", "demo", "--gateway", "10.200.0.1", "--if-not-exists")
+    assert differs.returncode == 4 and "--gateway 10.200.0.1" in differs.stderr
+    before = host.ok("endpoint", "list", "-o", "json").stdout
+    for args, words in ((("--gateway", "10.9.9.9"), "own link 10.200.0.0/24"), (("--prefix-length", "16"), "takes /24 to /32"),
+                        (("--prefix-length", "30"), "gateway 10.200.0.1 would be outside")):
+        refused = host.hnsctl("endpoint", "create", "bad", "--network", "demo", "--ip", "10.200.0.77", *args)
+        assert refused.returncode == 2 and words in refused.stderr, refused.stderr
+    assert host.ok("endpoint", "list", "-o", "json").stdout == before

@@ -67,7 +67,8 @@ def test_l2bridge_node_script(host: Host) -> None:
     pod = host.json("endpoint", "show", "pod1")
     assert pod["IPAddress"] == POD_IP and pod["Namespace"]["Name"] == "pod1"
     types = sorted(p["Type"] for p in host.json("policy", "list", "--endpoint", "pod1"))
-    assert types == ["NAT", "OutBoundNAT", "ROUTE"]
+    assert types == ["NAT", "OutBoundNAT"]
+    assert (pod["GatewayAddress"], cbr0_ep["GatewayAddress"]) == ("10.244.1.2", "0.0.0.0")  # -Gateway as win-bridge gives it
     outbound = next(p for p in pod["Policies"] if p["Type"] == "OutBoundNAT")
     assert sorted(outbound["ExceptionList"]) == ["10.244.0.0/16", "10.96.0.0/12", "198.18.0.0/24"]
     assert "default via 10.244.1.2 dev eth0" in ip("route", netns="pod1").stdout  # the pod routes through cbr0_ep
@@ -84,7 +85,7 @@ def test_l2bridge_node_script(host: Host) -> None:
         on_lan.stop()
 
     again = run_script(host.name, L2BRIDGE_SCRIPT, env)
-    assert "(kept)" in again.stdout and "moved from" not in again.stdout
+    assert again.stdout.count("kept existing") == 2 and "already exists" in again.stdout and "moved from" not in again.stdout
     assert sorted(p["Type"] for p in host.json("policy", "list", "--endpoint", "pod1")) == types  # nothing added twice
     assert [e["Name"] for e in host.json("endpoint", "list", "--network", "cbr0")] == ["cbr0_ep", "pod1"]
 
