@@ -84,7 +84,8 @@ policies() {
 say "network $NETWORK_NAME: overlay VSID $VSID on $ADAPTER, pods in $POD_SUBNET"
 "$HNSCTL" network create "$NETWORK_NAME" --type overlay --subnet "$POD_SUBNET" --gateway "$POD_GATEWAY" \
     --vsid "$VSID" --vxlan-port "$VXLAN_PORT" --adapter "$ADAPTER" --if-not-exists
-network_id=$("$HNSCTL" network show "$NETWORK_NAME" -o json | field ID)
+# (V1 prints a network's ID upper-case, as Get-HnsNetwork; `policy list` prints the NetworkId lower-case)
+network_id=$("$HNSCTL" network show "$NETWORK_NAME" -o json | field ID | tr 'A-F' 'a-f')
 
 # 2. HostRoute: the node reaches its own pods (kubelet probes, hostNetwork pods) through the network.
 #    HCN network policy (flannel vxlan): {"Type": "HostRoute", "Settings": {}}

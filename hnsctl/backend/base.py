@@ -196,6 +196,9 @@ class NetworkPlan:
     vxlan: VxlanSpec | None = None
     l2bridge: L2BridgeSpec | None = None
     forwarding: set[int] = field(default_factory=set)  # IP versions that need forwarding on
+    # the bridge belongs to another network (a shared external switch): this network neither makes,
+    # repairs nor deletes it, and moves no adapter
+    shares_bridge: bool = False
 
 
 class Backend(Protocol):
@@ -264,6 +267,9 @@ class Backend(Protocol):
 
     def l2bridge_state(self, owner: str, short: str) -> tuple[int, frozenset[tuple[str, str]]]:
         """(rules the owner has, endpoint elements) in the bridge table, for reconcile."""
+
+    def default_route_interface(self) -> str | None:
+        """The interface the IPv4 default route leaves by (None without one): uplink networks' default adapter."""
 
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         """(interface, IPv4 address, MTU) of the underlay: the interface holding `provider_address`, or

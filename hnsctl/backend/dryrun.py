@@ -145,6 +145,9 @@ class DryRunBackend:
     def l2bridge_state(self, owner: str, short: str) -> tuple[int, frozenset[tuple[str, str]]]:
         return 0, frozenset()
 
+    def default_route_interface(self) -> str | None:
+        return self._reader.default_route_interface() if self._reader is not None else None
+
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         if self._reader is None:
             return adapter or "?", provider_address or "0.0.0.0", 1500

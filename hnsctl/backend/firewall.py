@@ -295,6 +295,7 @@ class Firewall:
         if listing is None:
             return
         commands: list[dict[str, Any]] = []
+        maps: list[dict[str, Any]] = []  # after the rules that use them, or the kernel says the map is busy
         others = False
         for item in listing.get("nftables", []):
             rule, table_map = item.get("rule"), item.get("map")
@@ -304,9 +305,10 @@ class Firewall:
                 else:
                     others = True
             if table_map and table_map["name"] == l2rules.map_name(short):
-                commands.append({"delete": {"map": {"family": "bridge", "table": TABLE, "name": table_map["name"]}}})
+                maps.append({"delete": {"map": {"family": "bridge", "table": TABLE, "name": table_map["name"]}}})
             elif table_map:
                 others = True
+        commands += maps
         if not others:
             commands = [{"delete": {"table": {"family": "bridge", "name": TABLE}}}]
         self.nft.run(commands, doing=f"removing the MAC rewriting of network {owner}")

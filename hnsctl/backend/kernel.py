@@ -154,6 +154,9 @@ class KernelBackend:
     def l2bridge_state(self, owner: str, short: str) -> tuple[int, frozenset[tuple[str, str]]]:
         return self.firewall.l2bridge_state(owner, short)
 
+    def default_route_interface(self) -> str | None:
+        return self.netlink.default_route_interface()
+
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         return self.netlink.underlay(provider_address, adapter)
 

@@ -142,6 +142,15 @@ class Netlink:
         with netlink_errors(f"repairing VXLAN device {spec.name}"):
             self.ipr.link("set", ifname=spec.name, ifalias=owner_tag(spec.owner), master=bridge, state="up")
 
+    def default_route_interface(self) -> str | None:
+        """The interface of the main table's IPv4 default route (lowest metric): the adapter HNS picks by default."""
+        names = {link["index"]: link.get("ifname") for link in self.ipr.get_links()}
+        defaults = [r for r in self.ipr.get_routes(family=2, table=MAIN_TABLE) if r.get("dst") is None and r.get("oif") in names]
+        if not defaults:
+            return None
+        best = min(defaults, key=lambda r: int(r.get("priority") or 0))
+        return str(names[best.get("oif")])
+
     def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
         """The interface, IPv4 address and MTU an overlay's VXLAN traffic leaves by."""
         names = {link["index"]: (link.get("ifname"), int(link.get("mtu") or 1500)) for link in self.ipr.get_links()}

@@ -54,7 +54,7 @@ class Uplinks:
         if master:
             names = {x["index"]: x.get("ifname") for x in self.netlink.ipr.get_links()}
             raise Conflict(f"--adapter {adapter}: it is already a port of {names.get(master, master)}",
-                           hint="one external switch per adapter: delete the network that uses it first")
+                           hint="free it from that bridge first (an hnsctl network on it would be shared instead)")
         kind = link.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND")
         if kind in ("bridge", "vxlan"):
             raise InvalidInput(f"invalid --adapter {adapter!r}: it is a {kind} device, not an adapter")

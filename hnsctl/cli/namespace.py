@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, print_warnings
+from hnsctl.cli.common import completer, delete_each, print_warnings, read_json_argument
 from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import OutputFormat, print_json, print_key_values, print_lines, print_plan, print_table
-from hnsctl.errors import Conflict
-from hnsctl.models import hnsjson
+from hnsctl.cli.render import (
+    OutputFormat,
+    print_json,
+    print_key_values,
+    print_lines,
+    print_plan,
+    print_table,
+)
+from hnsctl.errors import Conflict, InvalidInput
+from hnsctl.models import namespacejson
 
 if TYPE_CHECKING:
     from hnsctl.service.namespace import NamespaceView
@@ -33,26 +41,49 @@ EndpointArg = Annotated[str, typer.Argument(help="Endpoint ID, unique ID prefix,
 
 def namespace_json(view: NamespaceView, schema: int) -> dict[str, Any]:
     if schema == 2:
-        return hnsjson.namespace_to_v2(view.namespace, list(view.endpoint_ids))
-    return hnsjson.namespace_to_v1(view.namespace, list(view.endpoint_ids))
+        return namespacejson.namespace_to_v2(view.namespace, list(view.endpoint_ids))
+    return namespacejson.namespace_to_v1(view.namespace, list(view.endpoint_ids))
+
+
+def namespace_request(name: str | None, json_source: str | None) -> namespacejson.NamespaceRequest:
+    """NAME, or a document's Name (or a name made from its ID); NAME wins over the document."""
+    request = namespacejson.NamespaceRequest(name="")
+    if json_source:
+        request = namespacejson.namespace_request_from_document(read_json_argument(json_source))
+    if name is not None:
+        request = dataclasses.replace(request, name=name)
+    if not request.name:
+        raise InvalidInput("missing namespace name: give NAME, or a --json document")
+    return request
 
 
 @app.command("create")
 def create(
-    name: Annotated[str, typer.Argument(help="Namespace name: /run/netns/NAME, usable with `ip netns exec NAME …`.")],
+    name: Annotated[str | None, typer.Argument(help="Namespace name: /run/netns/NAME, usable with `ip netns exec NAME …`. With --json: replaces the document's Name.", show_default=False)] = None,
+    json_source: Annotated[str | None, typer.Option("--json", metavar="FILE|-", help="A namespace document (V1, or V2 HostComputeNamespace): its ID, Name and NamespaceId are kept; nameless ones are named namespace-<first 8 hex of the ID>.", show_default=False)] = None,
     if_not_exists: Annotated[bool, typer.Option("--if-not-exists", help="A namespace of this name that hnsctl already has is not an error.")] = False,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
     dry_run: DryRunOpt = False,
 ) -> None:
-    """Create a namespace (New-HnsNamespace), visible to `ip netns`."""
+    """Create a namespace (New-HnsNamespace), visible to `ip netns`.
+
+    \b
+    Examples:
+      hnsctl namespace create web1
+      hnsctl namespace create --json namespace.json   # a V1 or V2 document
+    """
     use_output(output)
+    request = namespace_request(name, json_source)
     with context.services(dry_run=dry_run) as services:
-        namespace = services.namespace.create_namespace(name, exist_ok=if_not_exists)
+        namespace = services.namespace.create_namespace(request.name, exist_ok=if_not_exists, namespace_id=request.id,
+                                                        compartment_id=request.compartment_id)
         operations = services.operations()
+        warnings = services.warnings()
+    print_warnings(warnings)
     if dry_run:
-        print_plan(operations, f"namespace {name!r} would be created", as_json=output is OutputFormat.json)
+        print_plan(operations, f"namespace {request.name!r} would be created", as_json=output is OutputFormat.json)
         return
     from hnsctl.service.namespace import NamespaceView
 

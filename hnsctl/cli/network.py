@@ -109,7 +109,7 @@ def create(
     outbound_nat: Annotated[bool, typer.Option("--outbound-nat", help="l2bridge/l2tunnel: endpoint traffic leaving the LAN goes out as the host's address (HNS OutBoundNAT).")] = False,
     outbound_nat_exception: Annotated[Optional[list[str]], typer.Option("--outbound-nat-exception", help="With --outbound-nat: a destination CIDR that keeps the endpoint's address; repeatable.", show_default=False)] = None,
     vlan: Annotated[Optional[int], typer.Option("--vlan", help="VLAN isolation (HNS VLAN policy): needs an uplink adapter; refused with the reason on the built types.", show_default=False)] = None,
-    adapter: Annotated[Optional[str], typer.Option("--adapter", help="overlay: the underlay interface (HNS NetworkAdapterName); its first IPv4 address is the provider address.", show_default=False)] = None,
+    adapter: Annotated[Optional[str], typer.Option("--adapter", help="HNS NetworkAdapterName. transparent, l2bridge, l2tunnel: the host adapter the network takes over (default: the default route's; one another network already took is shared). overlay: the underlay interface; its first IPv4 address is the provider address.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,

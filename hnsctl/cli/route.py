@@ -6,12 +6,12 @@ A route object is an endpoint's SDNRoute (V1 ROUTE) policy seen on its own: the 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, print_outcome
+from hnsctl.cli.common import completer, delete_each, print_outcome, read_json_argument
 from hnsctl.cli.endpoint import complete_endpoint
 from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
 from hnsctl.cli.render import (
@@ -21,6 +21,7 @@ from hnsctl.cli.render import (
     print_lines,
     print_table,
 )
+from hnsctl.errors import InvalidInput
 
 app = typer.Typer(
     name="route",
@@ -39,17 +40,31 @@ complete_route = completer(lambda services: [v.policy.id for v in services.polic
 
 
 def route_json(policy: Any, schema: int) -> dict[str, Any]:
-    from hnsctl.models import lbjson
+    from hnsctl.models import routejson
 
-    return lbjson.route_to_v2(policy) if schema == 2 else lbjson.route_to_v1(policy)
+    return routejson.route_to_v2(policy) if schema == 2 else routejson.route_to_v1(policy)
+
+
+def route_requests(json_source: str | None, endpoint: str | None, destination: str | None, next_hop: str | None,
+                   encap: bool | None) -> tuple[Any, ...]:
+    """The routes asked for: the document's (endpoints x routes), with the flags overriding its fields."""
+    from hnsctl.models.routejson import RouteDocument, route_document_from_json
+
+    document = RouteDocument((), ())
+    if json_source:
+        document = route_document_from_json(read_json_argument(json_source))
+    elif endpoint is None or destination is None:
+        raise InvalidInput("a route needs --endpoint EP and --destination CIDR, or a --json document")
+    return document.overridden(endpoint=endpoint, destination=destination, next_hop=next_hop, encap=encap).requests()
 
 
 @app.command("create")
 def create(
-    endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="Endpoint ID, unique ID prefix, or name.", autocompletion=complete_endpoint)],
-    destination: Annotated[str, typer.Option("--destination", help="Destination CIDR (a bare address means /32).")],
-    next_hop: Annotated[Optional[str], typer.Option("--next-hop", help="Next hop inside the endpoint's subnet.", show_default="the endpoint's gateway")] = None,
-    encap: Annotated[bool, typer.Option("--encap", help="NeedEncap: send the traffic through this host (the gateway) rather than out on the endpoint's own segment.")] = False,
+    endpoint: Annotated[str | None, typer.Option("--endpoint", "-e", help="Endpoint ID, unique ID prefix, or name. With --json: replaces the document's endpoints.", autocompletion=complete_endpoint, show_default=False)] = None,
+    destination: Annotated[str | None, typer.Option("--destination", help="Destination CIDR (a bare address means /32).", show_default=False)] = None,
+    next_hop: Annotated[str | None, typer.Option("--next-hop", help="Next hop inside the endpoint's subnet.", show_default="the endpoint's gateway")] = None,
+    encap: Annotated[bool | None, typer.Option("--encap/--no-encap", help="NeedEncap: send the traffic through this host (the gateway) rather than out on the endpoint's own segment.", show_default="no encap")] = None,
+    json_source: Annotated[str | None, typer.Option("--json", metavar="FILE|-", help="A route document: V1 PolicyList with ROUTE policies (New-HnsRoute) or V2 HostComputeRoute (Setting or Routes). Every route goes into every endpoint it names, all in one step or none. Flags override its fields.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
@@ -57,27 +72,37 @@ def create(
 ) -> None:
     """Create a route inside an endpoint (New-HnsRoute).
 
+    A --json document naming several endpoints or routes makes one route per
+    (endpoint, route) pair, under one lock: all of them or none.
+    `-o json` then prints a list; with one route, one object.
+
     \b
     Examples:
       hnsctl route create --endpoint web1 --destination 169.254.169.254/32
       hnsctl route create --endpoint web1 --destination 10.96.0.0/12 --encap
+      hnsctl route create --json route.json -e web1   # a New-HnsRoute document
     """
     use_output(output)
-    from hnsctl.models.policy import PolicyRequest
-
-    request = PolicyRequest(type="route", endpoint=endpoint, destination=destination, next_hop=next_hop, encap=encap)
+    requests = route_requests(json_source, endpoint, destination, next_hop, encap)
     with context.services(dry_run=dry_run) as services:
-        policy = services.policy.add_policy(request)
+        policies = services.policy.add_policies(requests)
         operations = services.operations()
+    if quiet and not dry_run:
+        print_lines([p.id for p in policies])
+        return
     from hnsctl.models.policy import summary
 
-    print_outcome(dry_run=dry_run, operations=operations, would="route would be created", quiet=quiet, object_id=policy.id,
-                  output=output, json_body=lambda: route_json(policy, schema), text=lambda: [f"created route {policy.id}: {summary(policy)}"])
+    def body() -> Any:
+        bodies = [route_json(p, schema) for p in policies]
+        return bodies[0] if len(bodies) == 1 else bodies
+
+    print_outcome(dry_run=dry_run, operations=operations, would="route would be created" if len(policies) == 1 else f"{len(policies)} routes would be created", quiet=False,
+                  object_id="", output=output, json_body=body, text=lambda: [f"created route {p.id}: {summary(p)}" for p in policies])
 
 
 @app.command("list")
 def list_routes(
-    endpoint: Annotated[Optional[str], typer.Option("--endpoint", "-e", help="Only this endpoint's routes.", show_default=False)] = None,
+    endpoint: Annotated[str | None, typer.Option("--endpoint", "-e", help="Only this endpoint's routes.", show_default=False)] = None,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,

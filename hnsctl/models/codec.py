@@ -44,9 +44,12 @@ def network_to_record(network: Network) -> dict[str, Any]:
         **({"uplink": {"adapter": network.uplink.adapter, "addresses": list(network.uplink.addresses),
                        "routes": list(network.uplink.routes), "mac": network.uplink.mac,
                        "outbound_nat": network.uplink.outbound_nat,
-                       "outbound_nat_exceptions": list(network.uplink.outbound_nat_exceptions)}} if network.uplink else {}),
+                       "outbound_nat_exceptions": list(network.uplink.outbound_nat_exceptions),
+                       **({"switch_owner": network.uplink.switch_owner} if network.uplink.switch_owner else {})}}
+           if network.uplink else {}),
         **({"mac_pools": [[first, last] for first, last in network.mac_pools]} if network.mac_pools else {}),
         **({"max_endpoints": network.max_endpoints} if network.max_endpoints else {}),
+        **({"hns_schema": list(network.hns_schema)} if network.hns_schema is not None else {}),
     }
 
 
@@ -83,9 +86,21 @@ def network_from_record(record: dict[str, Any]) -> Network:
             uplink=_uplink_from_record(record.get("uplink")),
             mac_pools=tuple((str(first), str(last)) for first, last in record.get("mac_pools", [])),
             max_endpoints=int(record.get("max_endpoints", 0)),
+            hns_schema=_hns_schema_from_record(record.get("hns_schema")),
         )
     except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise CodecError(f"invalid network record: {exc}") from exc
+
+
+def _hns_schema_from_record(raw: Any) -> tuple[int, int] | None:
+    """The document's SchemaVersion as `[major, minor]`; absent in records of networks made from flags (and of
+    every network recorded before the field existed), which print the default SchemaVersion."""
+    if raw is None:
+        return None
+    if (not isinstance(raw, list) or len(raw) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in raw)):
+        raise CodecError("field 'hns_schema' must be [major, minor], two non-negative integers")
+    return raw[0], raw[1]
 
 
 def _uplink_from_record(raw: Any) -> Uplink | None:
@@ -95,7 +110,7 @@ def _uplink_from_record(raw: Any) -> Uplink | None:
         raise CodecError("field 'uplink' must be a table")
     return Uplink(adapter=_str(raw, "adapter"), addresses=_str_list(raw, "addresses"), routes=_str_list(raw, "routes"),
                   mac=str(raw.get("mac", "")), outbound_nat=bool(raw.get("outbound_nat", False)),
-                  outbound_nat_exceptions=_str_list(raw, "outbound_nat_exceptions"))
+                  outbound_nat_exceptions=_str_list(raw, "outbound_nat_exceptions"), switch_owner=str(raw.get("switch_owner", "")))
 
 
 def _overlay_from_record(raw: Any) -> Overlay | None:

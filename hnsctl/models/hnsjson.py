@@ -27,17 +27,18 @@ V1_WRITABLE = {
     "ID", "Name", "Type", "Subnets", "DNSServerList", "DNSSuffix", "Policies", "Flags",
     "NetworkAdapterName", "SourceMac", "MacPools", "DNSServerCompartment", "ManagementIP",
     "AutomaticDNS", "IPv6", "AdditionalParams", "Extensions", "MaxConcurrentEndpoints",
-    "OutboundNat", "OutboundNatExceptions",
+    "OutboundNat", "OutboundNatExceptions", "SchemaVersion", "IsolateSwitch",
 }
 V1_READ_ONLY = {
     "ActivityId", "CurrentEndpointCount", "TotalEndpoints", "DrMacAddress", "DRMacAddress",
     "GatewayMac", "ExternalInterfaceConstraint", "Health", "LayeredOn", "NatName", "Resources", "State",
     "SwitchGuid", "SwitchName", "Version", "DNSDomain", "BridgeName", "CreatedAt", "MTU", "MovedAddresses",
-    "MovedRoutes", "SchemaVersion",
+    "MovedRoutes",
 }
 V2_KEYS = {
     "ID", "Name", "Type", "Policies", "MacPool", "Dns", "Ipams", "Flags", "Health", "SchemaVersion",
     "AdditionalParams", "Owner", "Version", "State", "Telemetry", "BridgeName", "CreatedAt",
+    "MaxConcurrentEndpoints", "OutboundNat", "OutboundNatExceptions",  # hnsctl additions, as in V1
 }
 # Network policies that change nothing here: the DR MAC is derived from the network ID, endpoints get the
 # DNS servers the network or endpoint names (AutomaticDNS), extensions are Hyper-V switch add-ons.
@@ -59,9 +60,12 @@ SUBNET_V2_KEYS = {"ID", "Name", "IpAddressPrefix", "Policies", "Routes", "IpSubn
 # ---------------------------------------------------------------- output
 
 def network_to_v1(network: Network, *, endpoint_count: int = 0, policies: tuple[Policy, ...] = ()) -> dict[str, Any]:
+    """`Get-HnsNetwork | ConvertTo-Json`: Windows prints a V1 network's ID in upper case (V1 endpoints and V2
+    documents print theirs in lower case), and scripts compare it as printed."""
     vsid = [{"Type": "VSID", "VSID": network.overlay.vsid}] if network.overlay else []
+    schema = _printed_schema(network, v2=False)
     return {
-        "ID": network.id,
+        "ID": network.id.upper(),
         "Name": network.name,
         "Type": network.type.value,
         "Subnets": [
@@ -77,6 +81,7 @@ def network_to_v1(network: Network, *, endpoint_count: int = 0, policies: tuple[
         "Policies": [dict(p) for p in network.policies] + _v1_overlay_policies(network)
         + [{"Type": p.type.v2_name, **_network_policy_settings(p.settings)} for p in policies],
         "Flags": network.flags,
+        **({"SchemaVersion": schema} if schema else {}),
         "IPv6": any(s.prefix.version == 6 for s in network.subnets),
         "ManagementIP": _management_ip(network),
         "MacPools": [{"StartMacAddress": first, "EndMacAddress": last} for first, last in network.mac_pools],
@@ -112,7 +117,7 @@ def network_to_v2(network: Network, *, endpoint_count: int = 0, policies: tuple[
         "Name": network.name,
         "Type": network.type.v2_name,
         "Flags": network.flags,
-        "SchemaVersion": dict(V2_SCHEMA),
+        "SchemaVersion": _printed_schema(network, v2=True),
         "Ipams": [{"Type": "Static", "Subnets": subnets}],
         "Dns": dns,
         "Policies": [dict(p) for p in network.policies] + _v2_overlay_policies(network)
@@ -120,11 +125,26 @@ def network_to_v2(network: Network, *, endpoint_count: int = 0, policies: tuple[
         + [{"Type": p.type.v2_name, "Settings": _network_policy_settings(p.settings, vsid=network.overlay.vsid if network.overlay else None)}
            for p in policies],
         "MacPool": {"Ranges": [{"StartMacAddress": first, "EndMacAddress": last} for first, last in network.mac_pools]},
+        # HCN has no field for these: printed under V1's names (hnsctl additions) so a V2 print loses nothing
+        **({"MaxConcurrentEndpoints": network.max_endpoints} if network.max_endpoints else {}),
+        **({"OutboundNat": True, "OutboundNatExceptions": list(network.uplink.outbound_nat_exceptions)}
+           if network.uplink and network.uplink.outbound_nat else {}),
         "State": 1,
         "Health": {"Extra": {"Resources": {"EndpointCount": endpoint_count}}},
         "BridgeName": network.bridge_name,
         "CreatedAt": network.created_at,
     }
+
+
+def _printed_schema(network: Network, *, v2: bool) -> dict[str, int] | None:
+    """The SchemaVersion a print of this shape carries: the one of the document the network was made from when
+    it belongs to the shape (Major 2 or more is V2's), else V2's default and none in V1 (as Get-HnsNetwork).
+
+    A V2 print never says Major 1, nor a V1 print Major 2: the document would read back as the other shape."""
+    given = network.hns_schema
+    if given is not None and (given[0] >= 2) == v2:
+        return {"Major": given[0], "Minor": given[1]}
+    return dict(V2_SCHEMA) if v2 else None
 
 
 def _management_ip(network: Network) -> str:
@@ -181,6 +201,7 @@ def is_v2_document(doc: dict[str, Any]) -> bool:
 
 def network_request_from_document(doc: dict[str, Any]) -> NetworkRequest:
     """Turn an HNS network document (V1 or V2 shape) into a request; field errors name the JSON path."""
+    schema = _schema_version(doc)  # first: a bad one would otherwise pick the shape, and the error would name another key
     v2 = is_v2_document(doc)
     _reject_unknown(doc, V2_KEYS if v2 else V1_WRITABLE | V1_READ_ONLY, path="")
     name = doc.get("Name", "")
@@ -213,6 +234,8 @@ def network_request_from_document(doc: dict[str, Any]) -> NetworkRequest:
     exceptions = doc.get("OutboundNatExceptions") or []
     if not isinstance(exceptions, list) or not all(isinstance(e, str) for e in exceptions):
         raise InvalidInput("invalid JSON field OutboundNatExceptions: expected a list of CIDRs", hns_name="HCN_E_INVALID_JSON")
+    if not v2:
+        _isolate_switch(doc)
     return NetworkRequest(
         name=name,
         type=str(type_value),
@@ -231,7 +254,36 @@ def network_request_from_document(doc: dict[str, Any]) -> NetworkRequest:
         network_policies=policies.requests,
         outbound_nat=outbound_nat,
         outbound_nat_exceptions=tuple(exceptions),
+        hns_schema=schema,
     )
+
+
+def _schema_version(doc: dict[str, Any]) -> tuple[int, int] | None:
+    """The document's `SchemaVersion`, kept so that the network prints it back as given. `Minor` may be left
+    out (HCN reads it as 0); anything but non-negative integers is refused: it would be printed back as is."""
+    raw = doc.get("SchemaVersion")
+    if raw is None:
+        return None
+
+    def version_number(value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    if not isinstance(raw, dict) or set(raw) - {"Major", "Minor"} or not version_number(raw.get("Major")) \
+            or not version_number(raw.get("Minor", 0)):
+        raise InvalidInput('invalid JSON field SchemaVersion: expected {"Major": n, "Minor": n} with non-negative integers, '
+                           'e.g. {"Major": 2, "Minor": 0}', hns_name="HCN_E_INVALID_JSON")
+    return raw["Major"], raw.get("Minor", 0)
+
+
+def _isolate_switch(doc: dict[str, Any]) -> None:
+    """V1 `IsolateSwitch`: `false` is what every network here is; `true` is refused, naming what is missing."""
+    value = doc.get("IsolateSwitch", False)
+    if not isinstance(value, bool):
+        raise InvalidInput("invalid JSON field IsolateSwitch: expected true or false", hns_name="HCN_E_INVALID_JSON")
+    if value:
+        raise InvalidInput("invalid JSON field IsolateSwitch: isolating a network's switch from the host is not built",
+                           hint="a private network is a switch the host has no address on: give Type private",
+                           hns_name="HCN_E_REQUEST_UNSUPPORTED")
 
 
 class _Isolation:
@@ -294,7 +346,7 @@ def _network_policies(doc: dict[str, Any], isolation: _Isolation, *, v2: bool) -
             unknown = set(settings) - {"Type", "Settings", "ID", "DestinationPrefix", "IsolationId", "ProviderAddress",
                                        "DistributedRouterMacAddress"}
             if unknown:
-                raise InvalidInput(f"invalid JSON field {path}.{sorted(unknown)[0]}: not a field of a {policy.get('Type')} policy",
+                raise InvalidInput(f"invalid JSON field {path}.{min(unknown)}: not a field of a {policy.get('Type')} policy",
                                    hns_name="HCN_E_INVALID_JSON")
             requests.append(PolicyRequest(type=kind, endpoint="", destination=settings.get("DestinationPrefix"),
                                           provider_address=settings.get("ProviderAddress"),
@@ -521,32 +573,6 @@ def endpoint_to_v2(endpoint: Endpoint, *, network_name: str, namespace: Namespac
         "SchemaVersion": dict(V2_SCHEMA),
         **_interfaces(endpoint),
         "CreatedAt": endpoint.created_at,
-    }
-
-
-def namespace_to_v1(namespace: Namespace, endpoint_ids: list[str]) -> dict[str, Any]:
-    return {
-        "ID": namespace.id,
-        "Name": namespace.name,
-        "NamespaceId": namespace.compartment_id,
-        "ResourceList": [{"Type": "Endpoint", "Data": {"ID": eid}} for eid in endpoint_ids],
-        "Owned": namespace.owned,
-        "Path": f"/run/netns/{namespace.name}",
-        "CreatedAt": namespace.created_at,
-    }
-
-
-def namespace_to_v2(namespace: Namespace, endpoint_ids: list[str]) -> dict[str, Any]:
-    return {
-        "ID": namespace.id,
-        "Name": namespace.name,
-        "NamespaceId": namespace.compartment_id,
-        "Type": "Host",
-        "Resources": [{"Type": "Endpoint", "Data": {"Id": eid}} for eid in endpoint_ids],
-        "SchemaVersion": dict(V2_SCHEMA),
-        "Owned": namespace.owned,
-        "Path": f"/run/netns/{namespace.name}",
-        "CreatedAt": namespace.created_at,
     }
 
 

@@ -1,11 +1,14 @@
-"""HNS JSON shapes of load balancers and routes: V1 PolicyList (`ELB` / `ROUTE` policies) and V2
-`HostComputeLoadBalancer` / `HostComputeRoute`, out and in."""
+"""HNS JSON shapes of load balancers: V1 PolicyList (`ELB` policies) and V2 `HostComputeLoadBalancer`, out and in.
+
+Route objects (PolicyLists of `ROUTE` policies, `HostComputeRoute`) are in routejson.py; they share the
+PolicyList keys and the endpoint-reference helpers below."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hnsctl.errors import InvalidInput
+from hnsctl.models.hnsjson import _reject_unknown
 from hnsctl.models.loadbalancer import (
     FLAG_DSR,
     PM_ILB,
@@ -14,9 +17,6 @@ from hnsctl.models.loadbalancer import (
     LoadBalancerRequest,
     PortMappingRequest,
 )
-
-if TYPE_CHECKING:
-    from hnsctl.models.policy import Policy
 
 V2_SCHEMA = {"Major": 2, "Minor": 0}
 V1_KEYS = {"ID", "References", "Policies", "IsApplied", "State", "Version", "Resources", "ActivityId", "HostComputeNetwork"}
@@ -67,7 +67,8 @@ def loadbalancer_to_v2(lb: LoadBalancer) -> dict[str, Any]:
     }
 
 
-def _strings(doc: dict[str, Any], key: str, path: str = "") -> list[str]:
+def string_list(doc: dict[str, Any], key: str, path: str = "") -> list[str]:
+    """A list of strings, or one comma-separated string (as V1 documents sometimes carry them)."""
     value = doc.get(key) or []
     if isinstance(value, str):
         value = [part for part in value.split(",") if part.strip()]
@@ -77,12 +78,10 @@ def _strings(doc: dict[str, Any], key: str, path: str = "") -> list[str]:
 
 
 def _unknown(doc: dict[str, Any], known: set[str], path: str) -> None:
-    unknown = sorted(set(doc) - known)
-    if unknown:
-        raise _fail(f"invalid JSON field {path}{unknown[0]}: not a field of an HNS load balancer document (check its spelling)")
+    _reject_unknown(doc, known, path=path, kind="load balancer")
 
 
-def _endpoint_reference(text: str) -> str:
+def endpoint_reference(text: str) -> str:
     """`/endpoints/<id>` (V1 References) or a bare ID."""
     return text.rsplit("/", 1)[-1] if text.lower().startswith("/endpoints/") else text
 
@@ -104,9 +103,9 @@ def loadbalancer_request_from_document(doc: dict[str, Any]) -> LoadBalancerReque
     if not isinstance(flags, int) or isinstance(flags, bool):
         raise _fail("invalid JSON field Flags: expected an integer")
     return LoadBalancerRequest(
-        endpoints=tuple(_strings(doc, "HostComputeEndpoints")),
+        endpoints=tuple(string_list(doc, "HostComputeEndpoints")),
         port_mappings=tuple(requests),
-        vips=tuple(_strings(doc, "FrontendVIPs")),
+        vips=tuple(string_list(doc, "FrontendVIPs")),
         source_vip=doc.get("SourceVIP") or None,
         dsr=bool(flags & FLAG_DSR),
         id=doc.get("ID") or None,
@@ -127,14 +126,14 @@ def _from_v1(doc: dict[str, Any]) -> LoadBalancerRequest:
         path = f"Policies[{index}]."
         kind = str(policy.get("Type", "")).upper()
         if kind == "ROUTE":
-            raise _fail(f"invalid JSON field {path}Type ROUTE: route policy lists are made with `hnsctl route create`")
+            raise _fail(f"invalid JSON field {path}Type ROUTE: route policy lists are made with `hnsctl route create --json`")
         if kind != "ELB":
             raise _fail(f"invalid JSON field {path}Type {policy.get('Type')!r}: a load balancer policy list holds ELB policies")
         _unknown(policy, V1_ELB_KEYS, path)
         for key in ("ILB", "IsDSR", "LocalRoutedVip"):
             if key in policy and not isinstance(policy[key], bool):
                 raise _fail(f"invalid JSON field {path}{key}: expected true or false")
-        these = _strings(policy, "VIPs", path)
+        these = string_list(policy, "VIPs", path)
         if vips is not None and sorted(these) != sorted(vips):
             raise _fail(f"invalid JSON field {path}VIPs: every ELB policy of one list must name the same VIPs")
         vips = these
@@ -145,35 +144,12 @@ def _from_v1(doc: dict[str, Any]) -> LoadBalancerRequest:
         flags = (PM_ILB if policy.get("ILB") else 0) | (PM_LOCAL_ROUTED_VIP if policy.get("LocalRoutedVip") or not these else 0)
         requests.append(PortMappingRequest(policy.get("Protocol"), policy.get("InternalPort"), policy.get("ExternalPort"),
                                            policy.get("DistributionType"), flags))
-    references = _strings(doc, "References")
+    references = string_list(doc, "References")
     return LoadBalancerRequest(
-        endpoints=tuple(_endpoint_reference(r) for r in references),
+        endpoints=tuple(endpoint_reference(r) for r in references),
         port_mappings=tuple(requests),
         vips=tuple(vips or ()),
         source_vip=source_vip,
         dsr=dsr,
         id=doc.get("ID") or None,
     )
-
-
-def route_to_v1(policy: Policy) -> dict[str, Any]:
-    """A route object as a V1 PolicyList with one ROUTE policy."""
-    s = policy.settings
-    return {
-        "ID": policy.id,
-        "References": [f"/endpoints/{policy.endpoint_id}"],
-        "Policies": [{"Type": "ROUTE", "DestinationPrefix": str(s.destination),  # type: ignore[union-attr]
-                      "NextHop": str(s.next_hop) if s.next_hop else "", "NeedEncap": s.encap}],  # type: ignore[union-attr]
-        "IsApplied": True,
-    }
-
-
-def route_to_v2(policy: Policy) -> dict[str, Any]:
-    s = policy.settings
-    return {
-        "ID": policy.id,
-        "HostComputeEndpoints": [policy.endpoint_id],
-        "Routes": [{"DestinationPrefix": str(s.destination), "NextHop": str(s.next_hop) if s.next_hop else "",  # type: ignore[union-attr]
-                    "NeedEncap": s.encap}],  # type: ignore[union-attr]
-        "SchemaVersion": V2_SCHEMA,
-    }

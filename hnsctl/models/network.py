@@ -128,6 +128,10 @@ class Uplink:
     mac: str = ""  # the adapter's MAC, which the bridge takes: the host keeps its identity on the LAN
     outbound_nat: bool = False  # l2bridge: endpoint traffic leaving the LAN is SNATed to the host's address
     outbound_nat_exceptions: tuple[str, ...] = ()  # destinations (CIDR) that keep the endpoint's address
+    # Set: this network shares the external switch (bridge) that network `switch_owner` made when it took the
+    # adapter over (Windows: a second network on the same vSwitch, e.g. the SDN scripts' "External" + "cbr0").
+    # Nothing was moved for this network; `addresses` are the owner's, recorded to know the host's LAN address.
+    switch_owner: str = ""
 
     @property
     def ipv4_interfaces(self) -> list[ipaddress.IPv4Interface]:
@@ -158,10 +162,18 @@ class Network:
     mac_pools: tuple[tuple[str, str], ...] = ()  # HNS MacPools: (first, last) in HNS form; endpoint MACs come from them
     max_endpoints: int = 0  # HNS MaxConcurrentEndpoints; 0: no limit
     uplink: Uplink | None = None
+    # SchemaVersion (Major, Minor) of the document the network was made from, printed back as given;
+    # None for a network made from flags, which prints the default of each shape
+    hns_schema: tuple[int, int] | None = None
 
     @property
     def bridge_name(self) -> str:
-        return bridge_name(self.id)
+        return bridge_name(self.switch_owner or self.id)
+
+    @property
+    def switch_owner(self) -> str:
+        """The ID of the network whose bridge this one shares; "" when it has its own."""
+        return self.uplink.switch_owner if self.uplink else ""
 
     @property
     def short(self) -> str:
@@ -300,3 +312,4 @@ class NetworkRequest:
     mac_pools: tuple[tuple[str, str], ...] = ()  # (first, last) MAC: endpoint MACs come from these
     max_endpoints: int = 0  # MaxConcurrentEndpoints: 0 means no limit
     network_policies: tuple[PolicyRequest, ...] = ()  # RemoteSubnetRoute / HostRoute from a document, made with the network
+    hns_schema: tuple[int, int] | None = None  # the document's SchemaVersion (Major, Minor), already checked; None: flags

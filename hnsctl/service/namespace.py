@@ -73,13 +73,20 @@ class NamespaceService:
 
     # -- mutations
 
-    def create_namespace(self, name: str, *, exist_ok: bool = False) -> Namespace:
+    def create_namespace(self, name: str, *, exist_ok: bool = False, namespace_id: str | None = None,
+                         compartment_id: int | None = None) -> Namespace:
+        """New-HnsNamespace. `namespace_id` and `compartment_id` come from a `--json` document (the ID as given,
+        the NamespaceId when free); without them the namespace gets a fresh ID and the next free number."""
         validate_netns_name(name)
         self.backend.require_privileges()
         with self.store.lock():
             existing = self.store.load_namespaces()
             if exist_ok and any(n.name == name for n in existing):
-                return next(n for n in existing if n.name == name)
+                return self._kept(next(n for n in existing if n.name == name), namespace_id)
+            holder = next((n for n in existing if namespace_id and n.id == namespace_id), None)
+            if holder is not None:
+                raise Conflict(f"namespace ID {namespace_id} is already in use by namespace {holder.name!r}",
+                               hint="drop ID from the document to get a fresh one", hns_name="HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS")
             if any(n.name == name for n in existing):
                 raise Conflict(f"namespace {name!r} already exists", hns_name="HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS")
             if self.backend.namespace_exists(name):
@@ -88,13 +95,22 @@ class NamespaceService:
                     hint=f"attach an endpoint to it (`hnsctl endpoint attach EP --namespace {name}`) to adopt it",
                     hns_name="HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS",
                 )
-            return self.create_locked(name, existing, owned=True)
+            return self.create_locked(name, existing, owned=True, namespace_id=namespace_id, compartment_id=compartment_id)
 
-    def create_locked(self, name: str, existing: list[Namespace], *, owned: bool) -> Namespace:
+    @staticmethod
+    def _kept(namespace: Namespace, namespace_id: str | None) -> Namespace:
+        """`--if-not-exists`: the namespace of that name, unless the document asked for another ID."""
+        if namespace_id and namespace.id != namespace_id:
+            raise Conflict(f"namespace {namespace.name!r} already exists with ID {namespace.id}, not {namespace_id}",
+                           hns_name="HCN_E_ENDPOINT_NAMESPACE_ALREADY_EXISTS")
+        return namespace
+
+    def create_locked(self, name: str, existing: list[Namespace], *, owned: bool, namespace_id: str | None = None,
+                      compartment_id: int | None = None) -> Namespace:
         namespace = Namespace(
-            id=ids.new_id(),
+            id=namespace_id or ids.new_id(),
             name=name,
-            compartment_id=max((n.compartment_id for n in existing), default=0) + 1,
+            compartment_id=self._compartment_id(compartment_id, existing),
             owned=owned,
             created_at=now(),
         )
@@ -107,6 +123,18 @@ class NamespaceService:
                 self.backend.delete_namespace(name)
             raise
         return namespace
+
+    def _compartment_id(self, wanted: int | None, existing: list[Namespace]) -> int:
+        """The NamespaceId asked for if no namespace holds it; else the next free one, with a warning (the
+        number names nothing in the kernel, so a document copied from another namespace still creates)."""
+        following = max((n.compartment_id for n in existing), default=0) + 1
+        if wanted is None:
+            return following
+        holder = next((n for n in existing if n.compartment_id == wanted), None)
+        if holder is None:
+            return wanted
+        self.warnings.append(f"NamespaceId {wanted} is held by namespace {holder.name!r}; this one gets {following}")
+        return following
 
     def ensure_locked(self, reference: str, existing: list[Namespace]) -> tuple[Namespace, bool]:
         """For attach: a recorded namespace, else adopt an existing netns of that name, else create it.

@@ -71,6 +71,7 @@ class ValidatedRequest:
     mac_pools: tuple[tuple[str, str], ...] = ()
     max_endpoints: int = 0
     network_policies: tuple[PolicyRequest, ...] = ()
+    hns_schema: tuple[int, int] | None = None  # the document's SchemaVersion, printed back as given
 
 
 def _validate_mac_pools(pools: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
@@ -147,9 +148,6 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
             + ", ".join(sorted(t.value for t in IMPLEMENTED_TYPES)) + ")",
             hns_name="HCN_E_REQUEST_UNSUPPORTED",
         )
-    if net_type in UPLINK_TYPES and not request.adapter:
-        raise InvalidInput(f"a {net_type.value} network needs --adapter: the host interface whose LAN the endpoints join",
-                           hns_name="HCN_E_ADAPTER_NOT_FOUND")
     if request.adapter and net_type not in UPLINK_TYPES | {NetworkType.OVERLAY}:
         raise InvalidInput(f"NetworkAdapterName does not apply to {net_type.value} networks: they have no uplink adapter")
     vsid, vxlan_port, provider_address = _validate_overlay(request, net_type)
@@ -224,6 +222,7 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
         mac_pools=_validate_mac_pools(request.mac_pools),
         max_endpoints=request.max_endpoints,
         network_policies=network_policies,
+        hns_schema=request.hns_schema,
     )
 
 
@@ -319,6 +318,7 @@ class NetworkService:
             created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             mac_pools=wanted.mac_pools,
             max_endpoints=wanted.max_endpoints,
+            hns_schema=wanted.hns_schema,
         )
         if wanted.type is NetworkType.OVERLAY:
             network = replace(network, overlay=self._overlay(wanted, network.id, existing))
@@ -333,27 +333,39 @@ class NetworkService:
 
     def _create_on_adapter(self, wanted: ValidatedRequest, existing: list[Network]) -> Network:
         """transparent / l2bridge / l2tunnel: a bridge that takes the adapter over, with the adapter's addresses
-        and routes moved onto it (recorded, to be given back exactly on delete). The subnet is the adapter's LAN."""
-        adapter = wanted.adapter
-        assert adapter
-        for other in existing:
-            if other.uplink and other.uplink.adapter == adapter:
-                raise Conflict(f"--adapter {adapter}: network {other.name!r} already uses it as its external switch",
-                               hint=f"one network per adapter; delete {other.name!r} first", hns_name="HCN_E_NETWORK_ALREADY_EXISTS")
-        self.backend.check_adapter_free(adapter)
+        and routes moved onto it (recorded, to be given back exactly on delete). The subnet is the adapter's LAN.
+
+        Without --adapter, the default route's adapter, as HNS does. An adapter (or the default route) that an
+        earlier network already took over is shared: the new network joins that network's bridge (its switch)."""
+        adapter = wanted.adapter or self.backend.default_route_interface()
+        if adapter is None:
+            raise InvalidInput(f"a {wanted.type.value} network needs an adapter, and this host has no IPv4 default route to take "
+                               "it from", hint="give --adapter IF: the host interface whose LAN the endpoints join",
+                               hns_name="HCN_E_ADAPTER_NOT_FOUND")
+        switch = _switch_of(adapter, existing)
         if wanted.vlan is not None:
             self._refuse_vlan(wanted.vlan)
-        addresses, routes = self.backend.adapter_state(adapter)
+        if switch is not None:
+            assert switch.uplink is not None
+            uplink = Uplink(switch.uplink.adapter, switch.uplink.addresses, mac=switch.uplink.mac, outbound_nat=wanted.outbound_nat,
+                            outbound_nat_exceptions=wanted.outbound_nat_exceptions, switch_owner=switch.id)
+            lan = _lan_subnets(switch.uplink.addresses, switch.uplink.routes)
+        else:
+            self.backend.check_adapter_free(adapter)
+            addresses, routes = self.backend.adapter_state(adapter)
+            uplink = Uplink(adapter, addresses, routes, mac=self.backend.adapter_mac(adapter), outbound_nat=wanted.outbound_nat,
+                            outbound_nat_exceptions=wanted.outbound_nat_exceptions)
+            lan = _lan_subnets(addresses, routes)
         network = Network(
-            id=self._new_id(wanted.id, existing), name=wanted.name, type=wanted.type, subnets=wanted.subnets or _lan_subnets(addresses, routes),
+            id=self._new_id(wanted.id, existing), name=wanted.name, type=wanted.type, subnets=wanted.subnets or lan,
             dns_servers=wanted.dns_servers, dns_suffix=wanted.dns_suffix, flags=wanted.flags,
             created_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            mac_pools=wanted.mac_pools, max_endpoints=wanted.max_endpoints,
-            uplink=Uplink(adapter, addresses, routes, mac=self.backend.adapter_mac(adapter), outbound_nat=wanted.outbound_nat,
-                          outbound_nat_exceptions=wanted.outbound_nat_exceptions),
+            mac_pools=wanted.mac_pools, max_endpoints=wanted.max_endpoints, uplink=uplink, hns_schema=wanted.hns_schema,
         )
         if not network.subnets:
             raise InvalidInput(f"--adapter {adapter} has no IPv4 address to take the LAN's subnet from: give --subnet (and --gateway)")
+        if switch is not None:
+            _check_switch_subnets(network, switch, existing)
         self._apply(network)
         return network
 
@@ -392,6 +404,12 @@ class NetworkService:
 
     def delete_locked(self, network: Network, *, force: bool) -> None:
         """Remove-HnsNetwork with the lock held (also the undo of a create whose document policies failed)."""
+        sharing = sorted(n.name for n in self.store.load_networks() if n.switch_owner == network.id)
+        if sharing:
+            raise Conflict(f"deleting network {network.name!r}: network(s) {', '.join(sharing)} share its switch "
+                           f"(the bridge on {network.uplink.adapter if network.uplink else '?'})",
+                           hint="delete them first; the adapter gets its addresses back with the last one",
+                           hns_name="HCN_E_ENTITY_HAS_REFERENCES")
         endpoints = [e for e in self.store.load_endpoints() if e.network_id == network.id]
         if endpoints and not force:
             names = ", ".join(sorted(e.name for e in endpoints))
@@ -409,7 +427,7 @@ class NetworkService:
 
         plan = plan_network(network)
         with deleting(self.store, "network", network.id):
-            if network.uplink is not None:
+            if network.uplink is not None and not plan.shares_bridge:
                 u = network.uplink
                 self.backend.give_back_adapter(plan.bridge.name, u.adapter, u.addresses, u.routes)
             if plan.l2bridge is not None:
@@ -418,7 +436,8 @@ class NetworkService:
             fault_point("network-delete:firewall")
             if plan.vxlan is not None:
                 self.backend.delete_link(plan.vxlan.name, network.id)
-            self.backend.delete_link(plan.bridge.name, network.id)
+            if not plan.shares_bridge:
+                self.backend.delete_link(plan.bridge.name, network.id)
             fault_point("network-delete:bridge")
             for policy in self.store.load_policies():  # network policies: their entries went with the bridge
                 if policy.network_id == network.id:
@@ -438,10 +457,11 @@ class NetworkService:
         from hnsctl.service.revert import Reverter
 
         plan = plan_network(network)
-        uplink = network.uplink
+        uplink = network.uplink if not plan.shares_bridge else None
         with Reverter() as revert:
-            self.backend.create_bridge(plan.bridge)
-            revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name, network.id))
+            if not plan.shares_bridge:
+                self.backend.create_bridge(plan.bridge)
+                revert.add(f"delete bridge {plan.bridge.name}", lambda: self.backend.delete_link(plan.bridge.name, network.id))
             fault_point("network-create:bridge")
             if plan.vxlan is not None:
                 self.backend.create_vxlan(plan.vxlan)
@@ -506,6 +526,31 @@ class NetworkService:
             key_name=lambda n: n.name,
             hns_name="HCN_E_NETWORK_NOT_FOUND",
         )
+
+
+def _switch_of(adapter: str, existing: list[Network]) -> Network | None:
+    """The network that already took `adapter` over (named by the adapter or by its bridge), if any."""
+    for other in existing:
+        if other.uplink is not None and not other.switch_owner and adapter in (other.uplink.adapter, other.bridge_name):
+            return other
+    for other in existing:
+        if adapter == other.bridge_name:
+            raise InvalidInput(f"--adapter {adapter}: that is the bridge of {other.type.value} network {other.name!r}, not an adapter",
+                               hint="give the host's LAN adapter", hns_name="HCN_E_ADAPTER_NOT_FOUND")
+    return None
+
+
+def _check_switch_subnets(network: Network, switch: Network, existing: list[Network]) -> None:
+    """Networks on one switch share its LAN segment: their subnets must not overlap, or addresses would collide."""
+    for other in existing:
+        if other.id != switch.id and other.switch_owner != switch.id:
+            continue
+        for mine in network.subnets:
+            for theirs in other.subnets:
+                if ipam.overlaps(mine.prefix, theirs.prefix):
+                    raise Conflict(f"subnet {mine.prefix} overlaps {theirs.prefix} of network {other.name!r}, which shares the "
+                                   f"switch on {switch.uplink.adapter if switch.uplink else '?'}",
+                                   hint="give this network its own --subnet (e.g. the node's podCIDR)", hns_name="HCN_E_INVALID_SUBNET")
 
 
 def _lan_subnets(addresses: tuple[str, ...], routes: tuple[str, ...]) -> tuple[Subnet, ...]:

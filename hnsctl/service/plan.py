@@ -26,7 +26,7 @@ def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> Networ
         addresses = tuple(f"{s.gateway}/{s.prefix.prefixlen}" for s in network.subnets if s.gateway is not None)
     overlay = network.overlay
     mac = kernel_mac(overlay.dr_mac) if overlay and overlay.dr_mac else (network.uplink.mac if network.uplink and network.uplink.mac else None)
-    bridge = BridgeSpec(name=network.bridge_name, owner=network.id, addresses=addresses, mac=mac, mtu=network.mtu)
+    bridge = BridgeSpec(name=network.bridge_name, owner=network.switch_owner or network.id, addresses=addresses, mac=mac, mtu=network.mtu)
     vxlan = None
     if overlay is not None:
         vxlan = VxlanSpec(name=network.vxlan_name, owner=network.id, bridge=network.bridge_name, vni=overlay.vsid,
@@ -48,7 +48,8 @@ def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> Networ
             firewall = NetworkFirewall(owner=network.id, bridge=network.bridge_name,
                                        snat=tuple((s.prefix, host_ip, exceptions) for s in network.subnets if s.prefix.version == 4))
         # replies to SNATed traffic arrive for the host's MAC and are routed back to the endpoint once de-NATed
-        return NetworkPlan(bridge=bridge, firewall=firewall, forwarding={4} if firewall else set(), l2bridge=l2bridge)
+        return NetworkPlan(bridge=bridge, firewall=firewall, forwarding={4} if firewall else set(), l2bridge=l2bridge,
+                           shares_bridge=bool(network.switch_owner))
     if network.type in (NetworkType.NAT, NetworkType.OVERLAY, NetworkType.ICS):
         # overlay: traffic to other hosts' subnets stays on the bridge (no NAT); anything else leaves as the host
         firewall = NetworkFirewall(

@@ -268,6 +268,40 @@ class PolicyService:
                 revert.success()
         return policy
 
+    def add_policies(self, requests: tuple[PolicyRequest, ...]) -> list[Policy]:
+        """Several endpoint policies, possibly on several endpoints, under one lock and one undo stack: all are
+        made or none (`route create --json` with a document naming several endpoints or routes)."""
+        wanted = [validate_settings(r) for r in requests]
+        if any(kind.on_network for kind, _ in wanted):
+            raise InvalidInput("network policies (remotesubnetroute, hostroute) are added one at a time with --network",
+                               hns_name="HCN_E_INVALID_POLICY")
+        self.backend.require_privileges()
+        with self.store.lock():
+            endpoints = self.store.load_endpoints()
+            networks = {n.id: n for n in self.store.load_networks()}
+            namespaces = {n.id: n for n in self.store.load_namespaces()}
+            policies = self.store.load_policies()
+            index = self._mapping_index(policies)
+            made: list[Policy] = []
+            with Reverter() as revert:
+                for request, (kind, settings) in zip(requests, wanted):
+                    endpoint = self._resolve_endpoint(request.endpoint, endpoints)
+                    network = networks.get(endpoint.network_id)
+                    if network is None:
+                        raise NotFound(f"adding a policy to endpoint {endpoint.name!r}: its network is not recorded", hint="run `hnsctl reconcile`")
+                    self._check(kind, settings, endpoint, network, [*policies, *made], endpoints, index)
+                    policy = self._new_policy(endpoint, kind, settings, index)
+                    self._apply(policy, endpoint, network, namespaces.get(endpoint.namespace_id or ""), revert, earlier=made)
+                    self._indexed(policy, index, bump_version=False)
+                    made.append(policy)
+                fault_point("policy-add:kernel")
+                for policy in made:
+                    self.store.save_policy(policy)
+                    revert.add(f"forget policy {policy.id}", lambda policy=policy: self.store.remove_policy(policy.id))
+                revert.success()
+            self._index = None  # rebuilt on the next add: the records above changed the store's version
+        return made
+
     def add_to_new_endpoint(self, requests: tuple[PolicyRequest, ...], endpoint: Endpoint, network: Network,
                             namespace: Namespace | None, endpoints: list[Endpoint], revert: Reverter) -> list[Policy]:
         """The policies an `endpoint create` asks for, inside that command's own lock and undo stack: the

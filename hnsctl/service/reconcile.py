@@ -102,7 +102,7 @@ class ReconcileService:
             kind, object_id = intent.object_kind, intent.object_id
             if kind == "network":
                 network = next((n for n in self.store.load_networks() if n.id == object_id), None)
-                if network is not None and network.uplink is not None:  # the adapter must get its addresses back first
+                if network is not None and network.uplink is not None and not network.switch_owner:  # the adapter gets its addresses back first
                     u = network.uplink
                     self.backend.give_back_adapter(network.bridge_name, u.adapter, u.addresses, u.routes)
                 for policy in self.store.load_policies():
@@ -204,7 +204,9 @@ class _Run:
         for network in self.network_list:
             plan = plan_network(network)
             link = self.links.get(plan.bridge.name)
-            if link is None:
+            if plan.shares_bridge:
+                pass  # the switch's own network checks the bridge and the adapter
+            elif link is None:
                 self.found("network", network.name, network.id, f"bridge {plan.bridge.name} is missing", "recreate the bridge")
                 if self.repair:
                     self.backend.create_bridge(plan.bridge)
@@ -227,7 +229,7 @@ class _Run:
                             self.backend.create_vxlan(plan.vxlan)
                         else:
                             self.backend.repair_vxlan(plan.vxlan)
-            if network.uplink is not None and not self.backend.adapter_held(plan.bridge.name, network.uplink.adapter):
+            if network.uplink is not None and not plan.shares_bridge and not self.backend.adapter_held(plan.bridge.name, network.uplink.adapter):
                 u = network.uplink
                 self.found("network", network.name, network.id, f"adapter {u.adapter} is not in bridge {plan.bridge.name}",
                            f"move {u.adapter} and its recorded addresses and routes back into the bridge")

@@ -144,7 +144,7 @@ def test_killed_at_every_step_reconcile_repairs(host: Host, step: str, setup: Se
 
     networks = host.json("network", "list")
     endpoints = host.json("endpoint", "list")
-    known = {n["ID"] for n in networks} | {e["ID"] for e in endpoints}
+    known = {n["ID"].lower() for n in networks} | {e["ID"] for e in endpoints}  # V1 networks print upper-case IDs
     tagged = {link.get("ifalias", "")[len("hnsctl:"):] for link in host.links().values() if str(link.get("ifalias", "")).startswith("hnsctl:")}
     assert tagged <= known, f"orphaned interfaces after {step}: {tagged - known}"
     for endpoint in endpoints:

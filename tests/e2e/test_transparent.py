@@ -67,7 +67,7 @@ def test_endpoints_join_the_lan_and_the_adapter_gets_everything_back(host: Host)
         on_host.stop()
 
     second = host.hnsctl("network", "create", "lan2", "--type", "transparent", "--adapter", "eth1")
-    assert second.returncode == 4 and "'lan'" in second.stderr  # one external switch per adapter
+    assert second.returncode == 4 and "'lan'" in second.stderr  # it would share lan's switch, and its LAN subnet
     host.ok("network", "delete", "lan", "--force")
     assert adapter_state(host) == before  # addresses and routes back exactly
     assert bridge not in ip("-br", "link", netns=host.name).stdout

@@ -10,7 +10,7 @@ from hnsctl.errors import KernelError
 # Methods that only look; every other recorded call counts as a kernel change.
 READS = frozenset({
     "require_privileges", "list_routes", "link_exists", "list_owned_links", "port_exists", "namespace_exists",
-    "port_counters", "port_addresses", "operations", "close",
+    "port_counters", "port_addresses", "operations", "close", "default_route_interface",
 })
 
 

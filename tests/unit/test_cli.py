@@ -103,7 +103,7 @@ def test_network_list_shows_recorded_networks(runner: CliRunner, env_state: Path
 
     v1 = json.loads(runner.invoke(app, ["network", "list", "-o", "json"]).stdout)
     assert [d["Name"] for d in v1] == ["db", "web"]
-    assert v1[1]["ID"] == web.id and v1[1]["Type"] == "nat"
+    assert v1[1]["ID"] == web.id.upper() and v1[1]["Type"] == "nat"  # V1 networks print their ID upper-case, as Windows
     assert v1[1]["Subnets"][0]["AddressPrefix"] == "10.10.0.0/24"
 
     v2 = json.loads(runner.invoke(app, ["network", "list", "-o", "json", "--schema", "2"]).stdout)
@@ -161,17 +161,17 @@ def test_create_with_a_bad_name_exits_2_and_writes_nothing(env_state: Path, caps
 
 
 def test_create_without_a_required_flag_exits_2(env_state: Path, capsys) -> None:
-    code, _, err = run_main(["network", "create", "x", "--type", "l2bridge"], capsys)
+    code, _, err = run_main(["network", "create", "x", "--type", "overlay", "--subnet", "10.244.1.0/24"], capsys)
     assert code == 2
-    assert "needs --adapter" in err
+    assert "needs --vsid" in err
     assert not env_state.exists()
 
 
 def test_create_error_as_json_names_the_hcn_error(env_state: Path, capsys) -> None:
-    code, _, err = run_main(["network", "create", "x", "--type", "L2Bridge", "-o", "json"], capsys)
+    code, _, err = run_main(["network", "create", "x", "--type", "bogus", "-o", "json"], capsys)
     assert code == 2
     body = json.loads(err)
-    assert body["ErrorName"] == "HCN_E_ADAPTER_NOT_FOUND"
+    assert body["ErrorName"] == "HCN_E_INVALID_NETWORK_TYPE"
     assert body["ExitCode"] == 2
 
 
@@ -294,7 +294,7 @@ def test_a_missing_json_file_exits_2(env_state: Path, tmp_path: Path, capsys) ->
         ("{not json", "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
         ('{"Name": "x", "Subnetz": []}', "invalid JSON field Subnetz"),
-        ('{"Name": "x", "Type": "L2Tunnel"}', "needs --adapter"),
+        ('{"Name": "x", "Type": "Overlay", "Subnets": [{"AddressPrefix": "10.244.1.0/24"}]}', "needs --vsid"),
     ],
 )
 def test_a_bad_json_file_exits_2_naming_the_problem(env_state: Path, tmp_path: Path, capsys, content: str, message: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tomllib
 from typing import Any
@@ -11,7 +12,12 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hnsctl.models.codec import SCHEMA_VERSION, CodecError, network_from_record, network_to_record
+from hnsctl.models.codec import (
+    SCHEMA_VERSION,
+    CodecError,
+    network_from_record,
+    network_to_record,
+)
 from hnsctl.models.network import Network
 from tests.unit.strategies import networks
 
@@ -23,6 +29,27 @@ def through_toml(record: dict[str, Any]) -> dict[str, Any]:
 @given(networks())
 def test_network_survives_record_and_toml_round_trip(network: Network) -> None:
     assert network_from_record(through_toml(network_to_record(network))) == network
+
+
+@given(networks(), st.tuples(st.integers(0, 2**31), st.integers(0, 2**31)))
+def test_the_documents_schema_version_survives_the_record(network: Network, schema: tuple[int, int]) -> None:
+    network = dataclasses.replace(network, hns_schema=schema)
+    record = through_toml(network_to_record(network))
+    assert record["hns_schema"] == list(schema)
+    assert network_from_record(record) == network
+
+
+def test_a_record_without_the_schema_version_is_a_network_made_from_flags() -> None:
+    """Records written before the field existed (and of networks made from flags) have none: they decode to None."""
+    network = network_from_record(valid_record())
+    assert network.hns_schema is None
+    assert "hns_schema" not in network_to_record(network)
+
+
+@pytest.mark.parametrize("schema", [[2], [2, 0, 1], [-1, 0], [2, "0"], [True, 0], [2.0, 0], "2.0", {"major": 2, "minor": 0}, 2])
+def test_a_bad_schema_version_in_a_record_is_a_codec_error(schema: Any) -> None:
+    with pytest.raises(CodecError, match="hns_schema"):
+        network_from_record(valid_record(hns_schema=schema))
 
 
 def valid_record(**changes: Any) -> dict[str, Any]:
@@ -98,7 +125,7 @@ def test_garbage_records_raise_codec_error(changes: dict[str, Any]) -> None:
         network_from_record(valid_record(**changes))
 
 
-FIELDS = ["schema_version", "id", "name", "type", "flags", "dns_servers", "dns_suffix", "created_at", "subnets"]
+FIELDS = ["schema_version", "id", "name", "type", "flags", "dns_servers", "dns_suffix", "created_at", "subnets", "hns_schema"]
 toml_scalars = st.one_of(
     st.booleans(), st.integers(), st.floats(allow_infinity=False), st.text(max_size=20),
     st.sampled_from(["nat", "10.0.0.0/24", "10.0.0.1", "fe80::/64", "6f3c2a1e-0000-4000-8000-000000000001"]),

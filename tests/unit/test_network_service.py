@@ -189,7 +189,7 @@ def test_explicit_subnet_overlapping_a_route_is_a_conflict(store: Store) -> None
 
 def test_invalid_request_is_refused_before_privileges_lock_or_kernel(service: NetworkService, backend: FakeBackend, state_dir: Path) -> None:
     with pytest.raises(InvalidInput):
-        service.create_network(req("x", type="l2bridge"))
+        service.create_network(req("x", type="overlay"))
     assert backend.calls == []
     assert not state_dir.exists()
 
@@ -339,3 +339,10 @@ def test_dry_run_overlay_takes_no_lock(state_dir: Path) -> None:
         NetworkService(OverlayStore(state_dir, lock_timeout=0.05), FakeBackend()).create_network(req("x"))
     assert not (state_dir / "networks").exists()
     assert os.listdir(state_dir) == ["lock"]
+
+
+def test_an_uplink_network_without_adapter_or_default_route_is_refused(service: NetworkService, backend: FakeBackend) -> None:
+    with pytest.raises(InvalidInput, match="no IPv4 default route") as info:
+        service.create_network(req("x", type="l2bridge"))
+    assert info.value.hns_name == "HCN_E_ADAPTER_NOT_FOUND" and "--adapter" in (info.value.hint or "")
+    assert backend.mutations() == []

@@ -28,12 +28,8 @@ def request(**fields) -> NetworkRequest:
 
 
 @pytest.mark.parametrize("net_type", ["transparent", "l2bridge", "l2tunnel", "L2Bridge", "3"])
-def test_uplink_types_need_an_adapter(net_type: str) -> None:
-    with pytest.raises(InvalidInput) as info:
-        validate_request(request(type=net_type))
-    assert info.value.exit_code == ExitCode.USAGE
-    assert "needs --adapter" in info.value.message
-    assert info.value.hns_name == "HCN_E_ADAPTER_NOT_FOUND"
+def test_uplink_types_without_an_adapter_leave_it_to_the_default_route(net_type: str) -> None:
+    assert validate_request(request(type=net_type)).adapter is None  # chosen under the lock, from the kernel
 
 
 @pytest.mark.parametrize("net_type", ["nat", "NAT", "internal", "Internal", "private", "0", "6", "7"])
