@@ -178,6 +178,22 @@ def _v2_overlay_policies(network: Network) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- input
 
+MAX_DEPTH = 32  # the deepest real HNS document is about 6 levels; deeper input would only strain the parsers
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth, iteratively: a hostile document must not exhaust the stack here either."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            pending.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def load_document(text: str, *, source: str) -> dict[str, Any]:
     """Parse a `--json` argument's contents; the error names the source (file or stdin)."""
     try:
@@ -187,6 +203,12 @@ def load_document(text: str, *, source: str) -> dict[str, Any]:
             f"reading {source}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
             hns_name="HCN_E_INVALID_JSON",
         ) from None
+    except RecursionError:
+        raise InvalidInput(f"reading {source}: the JSON is nested too deeply to be an HNS document",
+                           hns_name="HCN_E_INVALID_JSON") from None
+    if _depth(doc) > MAX_DEPTH:
+        raise InvalidInput(f"reading {source}: the JSON is nested more than {MAX_DEPTH} levels deep; no HNS document is",
+                           hns_name="HCN_E_INVALID_JSON")
     if not isinstance(doc, dict):
         raise InvalidInput(f"reading {source}: expected a JSON object, got {type(doc).__name__}", hns_name="HCN_E_INVALID_JSON")
     return doc

@@ -19,7 +19,8 @@ from hnsctl.models.loadbalancer import (
 )
 
 V2_SCHEMA = {"Major": 2, "Minor": 0}
-V1_KEYS = {"ID", "References", "Policies", "IsApplied", "State", "Version", "Resources", "ActivityId", "HostComputeNetwork"}
+V1_KEYS = {"ID", "References", "Policies", "IsApplied", "State", "Version", "Resources", "ActivityId", "HostComputeNetwork",
+           "SchemaVersion"}
 V1_ELB_KEYS = {"Type", "Protocol", "InternalPort", "ExternalPort", "SourceVIP", "VIPs", "ILB", "IsDSR", "LocalRoutedVip",
                "DistributionType", "ExternalPortReserved"}
 V2_KEYS = {"ID", "HostComputeEndpoints", "HostComputeNetwork", "SourceVIP", "FrontendVIPs", "PortMappings", "Flags",

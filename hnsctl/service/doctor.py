@@ -58,7 +58,7 @@ def diagnose(store: Store, backend: Backend) -> list[Check]:
 
 
 def _state(store: Store) -> list[Check]:
-    from hnsctl.store.lock import lock_holder
+    from hnsctl.store.lock import lock_holder, lock_problem
 
     root = store.root
     if not root.exists():
@@ -74,6 +74,10 @@ def _state(store: Store) -> list[Check]:
                             + (f"; {len(intents)} interrupted delete(s): run `hnsctl reconcile`" if intents else "")))
     except HnsError as exc:
         checks.append(Check("records", "fail", exc.message))
+    problem = lock_problem(root / "lock")
+    if problem is not None:
+        checks.append(Check("lock", "fail", problem))
+        return checks
     holder = lock_holder(root / "lock")
     checks.append(Check("lock", "ok" if holder is None else "warn", "free" if holder is None else f"held by process {holder}"))
     return checks

@@ -109,7 +109,8 @@ def _holder_in(fd: int) -> int | None:
 
 
 def lock_holder(path: Path) -> int | None:
-    """The pid holding the lock right now, or None when it is free (a non-blocking probe)."""
+    """The pid holding the lock right now, or None when it is free (a non-blocking probe). A lock that is not
+    a regular file (a symbolic link, a FIFO) is never opened: doctor reports it (`lock_problem`)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | NOFOLLOW)  # a link is no lock of ours
     except OSError:
@@ -123,3 +124,16 @@ def lock_holder(path: Path) -> int | None:
         return None
     finally:
         os.close(fd)
+
+
+def lock_problem(path: Path) -> str | None:
+    """Why `path` cannot be hnsctl's lock (a link or anything but a regular file), or None when it can."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return f"{path} is a symbolic link; hnsctl never follows links in its state: remove it"
+    if not stat.S_ISREG(st.st_mode):
+        return f"{path} is not a regular file: remove it"
+    return None

@@ -388,13 +388,14 @@ class Store:
             raise CorruptState(f"using state directory {self.root}: {exc.strerror}") from None
         if not stat.S_ISDIR(st.st_mode):
             raise not_a_directory(self.root)
+        # another user could rewrite the records hnsctl acts on as root: refused as state it cannot trust (exit 7)
         if st.st_uid not in (os.geteuid(), 0):
-            raise PermissionDenied(
+            raise CorruptState(
                 f"using state directory {self.root}: it belongs to uid {st.st_uid}, not to this user",
                 hint="use a directory you own (chown it, or pick another --state-dir)",
             )
         if st.st_mode & 0o022:
-            raise PermissionDenied(
+            raise CorruptState(
                 f"using state directory {self.root}: it is writable by other users (mode {st.st_mode & 0o7777:o})",
                 hint=f"chmod 700 {self.root}, or point --state-dir at a private directory",
             )

@@ -182,3 +182,11 @@ def test_unknown_keys_are_still_refused_with_their_path() -> None:
     with pytest.raises(InvalidInput, match="not supported: IP set"):
         hnsjson.network_request_from_document({"Name": "n", "Policies": [{"Type": "SetPolicy", "Settings": {}}],
                                                "SchemaVersion": {"Major": 2, "Minor": 0}})
+
+
+@pytest.mark.parametrize("depth", [40, 5000, 100000])
+def test_a_deeply_nested_document_is_a_one_line_usage_error(depth: int) -> None:
+    text = '{"Name": "x", "Policies": [' + '{"a": ' * depth + "1" + "}" * depth + "]}"
+    with pytest.raises(InvalidInput) as info:
+        hnsjson.load_document(text, source="standard input")
+    assert "nested" in info.value.message and "\n" not in info.value.message and info.value.exit_code == ExitCode.USAGE

@@ -94,11 +94,11 @@ def test_a_state_dir_others_can_write_is_refused(tmp_path: Path) -> None:
 
     import pytest
 
-    from hnsctl.errors import PermissionDenied
+    from hnsctl.errors import CorruptState, ExitCode
 
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o777)
-    with pytest.raises(PermissionDenied, match="writable by other users") as caught:
+    with pytest.raises(CorruptState, match="writable by other users") as caught:
         Store(shared, lock_timeout=1).load_networks()
-    assert caught.value.hint and "chmod 700" in caught.value.hint
+    assert caught.value.hint and "chmod 700" in caught.value.hint and caught.value.exit_code == ExitCode.CORRUPT_STATE == 7

@@ -363,3 +363,23 @@ def test_a_dry_run_removes_no_leftovers(state: Path, capsys) -> None:
     code, _, err = run_main(["--state-dir", str(state), "network", "delete", "web", "--dry-run"], capsys)
     assert code == 0, err
     assert leftover.exists()
+
+
+def test_a_shared_state_root_is_exit_7_like_its_subdirectories(state: Path, capsys) -> None:
+    os.chmod(state, 0o777)
+    code, out, err = run_main(["--state-dir", str(state), "network", "list"], capsys)
+    assert (code, out) == (7, "") and "it is writable by other users (mode 777)" in err.splitlines()[0]
+
+
+def test_doctor_reports_a_symlinked_lock_instead_of_calling_it_free(state: Path, tmp_path: Path) -> None:
+    from hnsctl.store.lock import lock_holder, lock_problem
+
+    target = tmp_path / "precious"
+    target.write_text("keep me")
+    (state / "lock").unlink(missing_ok=True)
+    (state / "lock").symlink_to(target)
+    assert lock_holder(state / "lock") is None  # never opened through the link...
+    problem = lock_problem(state / "lock")
+    assert problem is not None and "symbolic link" in problem  # ...and named as what it is
+    assert target.read_text() == "keep me"
+    assert lock_problem(tmp_path / "absent") is None
