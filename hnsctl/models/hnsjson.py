@@ -545,7 +545,7 @@ def endpoint_to_v1(endpoint: Endpoint, *, network_name: str, namespace: Namespac
         "IPAddress": str(endpoint.ip),
         "PrefixLength": endpoint.prefix_len,
         # no gateway prints as New-HnsEndpoint -Gateway 0.0.0.0 takes it, so the document round-trips
-        "GatewayAddress": str(endpoint.gateway) if endpoint.gateway else ("0.0.0.0" if endpoint.ip.version == 4 else ""),
+        "GatewayAddress": str(endpoint.gateway) if endpoint.gateway else ("0.0.0.0" if endpoint.ip.version == 4 else "::"),
         "MacAddress": endpoint.mac,
         "DNSServerList": ",".join(endpoint.dns_servers),
         "DNSSuffix": endpoint.dns_suffix,
