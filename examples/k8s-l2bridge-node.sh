@@ -87,8 +87,6 @@ fi
 #                  -JsonString '{"Policies":[{"Type":"NAT",...},{"Type":"OutBoundNAT","ExceptionList":[...]}]}'
 #                New-HnsNamespace ; Add-HnsNamespaceEndpoint -NamespaceID $ns.ID -EndpointID $ep.ID
 #    CNI config (win-bridge): {"Name": "EndpointPolicy", "Value": {"Type": "OutBoundNAT", "ExceptionList": [...]}}
-#    Known limit: with the pod routed through cbr0_ep (HOST_ENDPOINT=1), hnsctl does not yet get NATed
-#    traffic out (the exceptions and the hostPort work); see examples/README.md.
 say "pod endpoint $POD_ENDPOINT: $POD_IP via $pod_gateway in namespace $POD_NAMESPACE, hostPort $HOST_PORT -> $CONTAINER_PORT/$HOST_PORT_PROTOCOL, outbound NAT except $CLUSTER_CIDR $SERVICE_CIDR $NODE_SUBNET"
 "$HNSCTL" endpoint create --json - --namespace "$POD_NAMESPACE" --if-not-exists <<EOF
 {

@@ -299,6 +299,13 @@ class Backend(Protocol):
     def port_mappings(self) -> set[tuple[str, int, str | None]]:
         """(protocol, external port, vip) keys present in the kernel, for reconcile."""
 
+    def mark_host_endpoint(self, bridge: str, mac: str, present: bool) -> None:
+        """Keep (present) or stop keeping one host endpoint's bridged hop out of conntrack, so that NAT
+        of traffic routed through it happens on the host's routed pass."""
+
+    def host_endpoint_marks(self) -> set[tuple[str, str]]:
+        """(bridge, MAC) of the host endpoints marked in the kernel, for reconcile."""
+
     def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
         """Replace the rules owned by `spec.owner` with this endpoint's OutBoundNAT rules."""
 

@@ -195,6 +195,12 @@ class DryRunBackend:
     def port_mappings(self) -> set[tuple[str, int, str | None]]:
         return set()
 
+    def mark_host_endpoint(self, bridge: str, mac: str, present: bool) -> None:
+        self._ops.append(f"nft {'add' if present else 'delete'} element {FAMILY} {TABLE} host-endpoints {{ {bridge} . {mac} }}")
+
+    def host_endpoint_marks(self) -> set[tuple[str, str]]:
+        return set()
+
     def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
         self._ops.append(f"nft begin transaction (replace rules of {spec.owner} in {FAMILY} {TABLE})")
         for rule in outbound_nat_rules(spec):

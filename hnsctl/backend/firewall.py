@@ -18,6 +18,7 @@ from hnsctl.backend.libnftables import Nftables
 from hnsctl.backend.nftrules import (
     BASE_CHAINS,
     FAMILY,
+    HOST_ENDPOINTS_SET,
     INFRASTRUCTURE_COMMENTS,
     REGULAR_CHAINS,
     TABLE,
@@ -26,6 +27,7 @@ from hnsctl.backend.nftrules import (
     acl_commands,
     delete_rule_command,
     delete_table_command,
+    host_endpoint_command,
     listed_map_elements,
     listed_rules,
     network_rules,
@@ -159,6 +161,36 @@ class Firewall:
                 else:
                     keys.add((protocol, int(key), None))
         return keys
+
+    def mark_host_endpoint(self, bridge: str, mac: str, present: bool) -> None:
+        """Add (present) or remove one host endpoint's element; the table is built first when missing."""
+        doing = f"{'marking' if present else 'unmarking'} host endpoint {mac} on {bridge}"
+        command = host_endpoint_command("add" if present else "delete", bridge, mac)
+        try:
+            self.nft.run([command], doing=doing)
+        except KernelError as exc:
+            if "No such file or directory" not in str(exc):
+                raise
+            if not present:
+                return  # gone already (element, set or table)
+            self._ensure_skeleton(self._rules())
+            self.nft.run([command], doing=doing)
+
+    def host_endpoint_marks(self) -> set[tuple[str, str]]:
+        """(bridge, MAC) elements present; one small set listed, not the table."""
+        try:
+            listing = self.nft.run([{"list": {"set": {"family": FAMILY, "table": TABLE, "name": HOST_ENDPOINTS_SET}}}],
+                                   doing="listing the host endpoint set")
+        except KernelError as exc:
+            if "No such file or directory" in str(exc):
+                return set()
+            raise
+        marks: set[tuple[str, str]] = set()
+        for item in listing.get("nftables", []):
+            for element in item.get("set", {}).get("elem", []):
+                bridge, mac = element["concat"]
+                marks.add((str(bridge), str(mac)))
+        return marks
 
     def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
         """Delete per-endpoint ACL chains (`acl-<8 hex>-in|out`) of endpoints not in `keep` (8-hex IDs)."""

@@ -195,6 +195,12 @@ class KernelBackend:
     def port_mappings(self) -> set[tuple[str, int, str | None]]:
         return self.firewall.port_mappings()
 
+    def mark_host_endpoint(self, bridge: str, mac: str, present: bool) -> None:
+        self.firewall.mark_host_endpoint(bridge, mac, present)
+
+    def host_endpoint_marks(self) -> set[tuple[str, str]]:
+        return self.firewall.host_endpoint_marks()
+
     def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
         self.firewall.apply_outbound_nat(spec)
 

@@ -4,6 +4,8 @@ Layout of the one table hnsctl owns, `inet hnsctl`:
   forward      filter/forward base chain: `jump isolation` first, then per-network accepts
   isolation    regular chain: drops that keep internal/private networks off the routed path
   postrouting  nat/postrouting base chain: per-network masquerade
+  raw          filter/prerouting base chain at raw priority: the bridged hop of frames to and from a host
+               endpoint (set `host-endpoints`) stays out of conntrack, so the host's routed pass NATs them
 Every rule hnsctl adds for an object carries the comment `hnsctl:<object-id> <purpose>`, which is how
 delete and reconcile find exactly the rules an object owns and nothing else.
 """
@@ -28,6 +30,7 @@ FAMILY = "inet"
 TABLE = "hnsctl"
 
 BASE_CHAINS: tuple[dict[str, Any], ...] = (
+    {"name": "raw", "type": "filter", "hook": "prerouting", "prio": -300, "policy": "accept"},
     {"name": "prerouting", "type": "nat", "hook": "prerouting", "prio": -100, "policy": "accept"},
     {"name": "output", "type": "nat", "hook": "output", "prio": -100, "policy": "accept"},
     {"name": "forward", "type": "filter", "hook": "forward", "prio": 0, "policy": "accept"},
@@ -46,6 +49,13 @@ def port_map_name(protocol: str, *, vip: bool) -> str:
 
 MAP_TYPES = {False: "inet_service", True: "ipv4_addr . inet_service"}
 
+HOST_ENDPOINTS_SET = "host-endpoints"  # (bridge, MAC) of every endpoint attached to the host itself
+
+
+def host_endpoint_command(verb: str, bridge: str, mac: str) -> dict[str, Any]:
+    """Add or delete one host endpoint's (bridge . MAC) element."""
+    return {verb: {"element": {"family": FAMILY, "table": TABLE, "name": HOST_ENDPOINTS_SET, "elem": [{"concat": [bridge, mac]}]}}}
+
 
 def _infrastructure() -> list[tuple[str, str, str, bool]]:
     """(chain, comment, nft statement, insert-first) for the rules every hnsctl table carries.
@@ -55,6 +65,11 @@ def _infrastructure() -> list[tuple[str, str, str, bool]]:
     (same library, same transaction semantics); everything per-object stays JSON.
     """
     rules: list[tuple[str, str, str, bool]] = [
+        # A frame between an endpoint and a host endpoint crosses the bridge (br_netfilter runs the inet
+        # hooks there) and is then routed by the host. Tracked on the bridged hop, its flow would be
+        # confirmed there without NAT and the routed pass could no longer apply OutBoundNAT or a port mapping.
+        ("raw", "hnsctl host-endpoint-to", f"iifname . ether daddr @{HOST_ENDPOINTS_SET} notrack", False),
+        ("raw", "hnsctl host-endpoint-from", f"iifname . ether saddr @{HOST_ENDPOINTS_SET} notrack", False),
         ("forward", "hnsctl isolation", "jump isolation", False),
         ("forward", "hnsctl dnat", "ct status dnat accept", False),
         ("postrouting", "hnsctl outbound", "jump outbound", True),
@@ -111,6 +126,9 @@ def _saddr(prefix: IPNetwork) -> dict[str, Any]:
 
 DNATTED = {"match": {"op": "in", "left": {"ct": {"key": "status"}}, "right": "dnat"}}
 ESTABLISHED = {"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["established", "related"]}}
+# An ACL chain lets untracked packets by with the replies: they are the bridged hop to or from a host
+# endpoint (chain `raw`), whose routed pass is tracked and meets the same ACLs.
+REPLIES = {"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["established", "related", "untracked"]}}
 ACCEPT = {"accept": None}
 DROP = {"drop": None}
 MASQUERADE = {"masquerade": None}
@@ -200,7 +218,8 @@ def acl_rule(policy_id: str, acl: Acl) -> Rule:
 def acl_commands(spec: EndpointAclSpec, dispatch: list[ListedRule]) -> list[dict[str, Any]]:
     """Rebuild one endpoint's two ACL chains in one transaction; nothing of another endpoint is touched.
 
-    Order: the ACLs by priority (ties: older first); established/related replies are accepted just
+    Order: the ACLs by priority (ties: older first); established/related replies (and untracked
+    packets, see REPLIES) are accepted just
     before the first catch-all block, so an explicit block still stops them but "block everything
     else" never cuts the endpoint's own connections off from their replies.
     """
@@ -222,7 +241,7 @@ def acl_commands(spec: EndpointAclSpec, dispatch: list[ListedRule]) -> list[dict
         established_done = False
         for policy_id, acl in rules:
             if not established_done and acl.is_catch_all and acl.action == "block":
-                commands.append(_rule_command(chains[direction], [ESTABLISHED, ACCEPT], f"{tag} acl-established"))
+                commands.append(_rule_command(chains[direction], [REPLIES, ACCEPT], f"{tag} acl-established"))
                 established_done = True
             rendered = acl_rule(policy_id, acl)
             commands.append(_rule_command(chains[direction], list(rendered.expr), rendered.comment))
@@ -275,6 +294,7 @@ def skeleton_script(present: set[str]) -> str:
         for vip in (True, False):
             lines.append(f"add map {FAMILY} {TABLE} {port_map_name(proto, vip=vip)} "
                          f"{{ type {MAP_TYPES[vip]} : ipv4_addr . inet_service; }}")
+    lines.append(f"add set {FAMILY} {TABLE} {HOST_ENDPOINTS_SET} {{ type ifname . ether_addr; }}")
     lines.extend(lbrules.skeleton_lines())
     for chain, comment, statement, first in _infrastructure():
         if comment not in present:
@@ -307,10 +327,10 @@ class ListedRule:
 
 
 def listed_map_elements(listing: dict[str, Any]) -> dict[str, list[Any]]:
-    """Elements of hnsctl's maps from a `list table` JSON answer."""
+    """Elements of hnsctl's maps and sets from a `list table` JSON answer."""
     found: dict[str, list[Any]] = {}
     for item in listing.get("nftables", []):
-        table_map = item.get("map")
+        table_map = item.get("map") or item.get("set")
         if table_map and table_map.get("table") == TABLE and table_map.get("family") == FAMILY:
             found[table_map["name"]] = list(table_map.get("elem", []))
     return found

@@ -188,6 +188,9 @@ def detach_locked(store: Store, backend: Backend, endpoint: Endpoint, namespace:
     """Park the container side and record the endpoint as detached; its address stays reserved."""
     if endpoint.host_attached:
         backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name)
+        network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
+        if network is not None:
+            backend.mark_host_endpoint(network.bridge_name, kernel_mac(endpoint.mac), False)
     elif namespace is not None:
         backend.detach_namespace(namespace.name, endpoint.id, endpoint.parked_name)
     detached = replace(endpoint, state=EndpointState.DETACHED, namespace_id=None, host_attached=False)
@@ -219,6 +222,8 @@ def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]
             else:
                 if network is not None and network.type in MAC_REWRITE_TYPES and endpoint.ip.version == 4:
                     backend.l2bridge_endpoint(network.short, str(endpoint.ip), None)
+                if network is not None and endpoint.host_attached:
+                    backend.mark_host_endpoint(network.bridge_name, kernel_mac(endpoint.mac), False)
                 backend.delete_port(endpoint.host_side, endpoint.id)
             fault_point("endpoint-delete:port")
             store.remove_endpoint(endpoint.id)
@@ -550,6 +555,9 @@ class EndpointService:
         if host:
             self.backend.attach_host(interface_config(endpoint, host=True))
             revert.add("park the host interface", lambda: self.backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name))
+            mac = kernel_mac(endpoint.mac)
+            self.backend.mark_host_endpoint(network.bridge_name, mac, True)
+            revert.add("unmark the host endpoint", lambda: self.backend.mark_host_endpoint(network.bridge_name, mac, False))
             attached = replace(endpoint, state=EndpointState.ATTACHED, host_attached=True, namespace_id=None)
             apply_interface_policies(self.backend, attached, None, self.store.load_policies())
             self.store.save_endpoint(attached)

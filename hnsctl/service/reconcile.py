@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import PortMapSpec
 from hnsctl.errors import HnsError
+from hnsctl.models.endpoint import kernel_mac
 from hnsctl.models.network import MAC_REWRITE_TYPES
 from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
 from hnsctl.service.endpoint import interface_config, port_spec, remote_entries
@@ -64,6 +65,7 @@ class ReconcileService:
             run.namespaces()
             run.networks()
             run.endpoints()
+            run.host_endpoints()
             run.policies()
             run.loadbalancers()
             run.orphans()
@@ -306,6 +308,23 @@ class _Run:
                 self.backend.attach_namespace(namespace.name, interface_config(endpoint, host=False))
                 apply_interface_policies(self.backend, endpoint, namespace, self.policy_list)
                 self.backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, self.endpoint_list))
+
+    def host_endpoints(self) -> None:
+        """Every host-attached endpoint's (bridge, MAC) mark, and no other: without it, traffic that pods
+        route through the host endpoint (cbr0_ep) is tracked on its bridged hop and escapes NAT."""
+        networks = {n.id: n for n in self.network_list}
+        wanted = {(networks[e.network_id].bridge_name, kernel_mac(e.mac)): e for e in self.endpoint_list
+                  if e.host_attached and e.network_id in networks}
+        present = self.backend.host_endpoint_marks()
+        for key, endpoint in sorted(wanted.items()):
+            if key not in present:
+                self.found("endpoint", endpoint.name, endpoint.id, "its host endpoint mark (nftables set host-endpoints) is missing", "add it")
+                if self.repair:
+                    self.backend.mark_host_endpoint(*key, True)
+        for bridge, mac in sorted(present - set(wanted)):
+            self.found("orphan", "inet hnsctl host-endpoints", f"{bridge} {mac}", "host endpoint mark with no host endpoint recorded behind it", "remove it")
+            if self.repair:
+                self.backend.mark_host_endpoint(bridge, mac, False)
 
     def _recreate_port(self, endpoint: Endpoint, network: Network, just_made: bool) -> None:
         """Start the attach from a fresh parked pair unless one was made a moment ago."""

@@ -10,7 +10,7 @@ from hnsctl.errors import KernelError
 # Methods that only look; every other recorded call counts as a kernel change.
 READS = frozenset({
     "require_privileges", "list_routes", "link_exists", "list_owned_links", "port_exists", "namespace_exists",
-    "port_counters", "port_addresses", "operations", "close", "default_route_interface",
+    "port_counters", "port_addresses", "operations", "close", "default_route_interface", "host_endpoint_marks",
 })
 
 
@@ -62,6 +62,10 @@ class FakeBackend:
     def list_routes(self) -> list[RouteInfo]:
         self.calls.append(("list_routes", None))
         return list(self.routes)
+
+    def host_endpoint_marks(self) -> set[tuple[str, str]]:
+        self.calls.append(("host_endpoint_marks", None))
+        return set()
 
     def link_exists(self, name: str) -> bool:
         self.calls.append(("link_exists", name))

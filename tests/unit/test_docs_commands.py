@@ -264,3 +264,12 @@ def test_checker_accepts_real_lines_placeholders_and_other_languages(tmp_path: P
     count, problems = check_markdown(doc, root_command)
     assert problems == []
     assert count == 11
+
+
+def test_policies_doc_names_the_network_types_that_take_mappings() -> None:
+    """docs/policies.md's limits for portmapping and outboundnat list exactly MAPPING_TYPES."""
+    from hnsctl.models.network import MAPPING_TYPES
+
+    expected = "networks of type " + ", ".join(f"`{t.value}`" for t in sorted(MAPPING_TYPES, key=lambda t: t.value))
+    rows = [line for line in (REPO / "docs/policies.md").read_text().splitlines() if line.startswith(("| portmapping", "| outboundnat"))]
+    assert len(rows) == 2 and all(expected in row for row in rows), expected
