@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+import typer.core
+import typer.main
 
 from hnsctl.cli import context, system
 from hnsctl.cli.render import print_error
@@ -20,9 +21,7 @@ Exit codes:
   5 kernel failure  6 state locked  7 corrupt state  130 interrupted
 """
 
-# Command groups by name -> module holding its Typer `app`. Only the group a command line names is
-# imported and built: Typer inspects every command's signature on each run, so building all of them
-# for `hnsctl network list` would cost start-up time that scripts pay in loops.
+# Command groups by name -> module holding its Typer `app`, imported only when the group is used.
 GROUPS = {
     "network": "hnsctl.cli.network",
     "endpoint": "hnsctl.cli.endpoint",
@@ -32,10 +31,45 @@ GROUPS = {
     "policylist": "hnsctl.cli.loadbalancer",  # the V1 name (Get-/Remove-HnsPolicyList) of the same objects
     "route": "hnsctl.cli.route",
 }
-GLOBAL_OPTIONS_WITH_VALUE = {"--state-dir", "--lock-timeout"}
+GROUP_HELP = {"policylist": "Alias of `hnsctl loadbalancer` (HNS V1 name)."}
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The root group: command groups are listed by name and built on first use, through click's own
+    `list_commands`/`get_command`. Typer inspects every command's signature when it builds a group, so
+    building all of them for `hnsctl network list` would cost start-up time that scripts pay in loops."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        built = super().list_commands(ctx)
+        return [*built, *(name for name in GROUPS if name not in built)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in GROUPS:
+            command = typer.main.get_command(importlib.import_module(GROUPS[cmd_name]).app)
+            command.name = cmd_name
+            if cmd_name in GROUP_HELP:
+                command.help = GROUP_HELP[cmd_name]
+            self.commands[cmd_name] = command
+        return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Typer suggests close names among the commands built so far; suggest among all of them."""
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as exc:
+            message = getattr(exc, "message", None)
+            if args and isinstance(message, str) and message.startswith("No such command"):
+                import difflib
+
+                message = message.split(". Did you mean ", 1)[0].rstrip(".")
+                matches = difflib.get_close_matches(args[0], self.list_commands(ctx))
+                exc.message = f"{message}. Did you mean {', '.join(repr(m) for m in matches)}?" if matches else f"{message}."
+            raise
 
 
 def root(
+    ctx: typer.Context,
     state_dir: Annotated[
         Optional[Path],
         typer.Option("--state-dir", envvar="HNSCTL_STATE_DIR", help="State directory.", show_default="/var/lib/hnsctl"),
@@ -45,13 +79,15 @@ def root(
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")] = False,
 ) -> None:
-    context.reset(state_dir=state_dir, lock_timeout=lock_timeout, debug=debug)
+    flags = ctx.ensure_object(context.Invocation)
+    flags.state_dir, flags.lock_timeout, flags.debug = state_dir, lock_timeout, debug
 
 
-def create_app(groups: list[str] | None = None) -> typer.Typer:
-    """The root Typer app with the given command groups (all of them when None)."""
+def create_app() -> typer.Typer:
+    """The root Typer app: the system commands, and every command group loaded on demand."""
     application = typer.Typer(
         name="hnsctl",
+        cls=LazyGroup,
         help="Windows Host Networking Service (HNS) networks, endpoints and namespaces on the Linux kernel. "
         "Mirrors the *-Hns* cmdlets.",
         epilog=EXIT_CODES_HELP,
@@ -60,12 +96,6 @@ def create_app(groups: list[str] | None = None) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     application.callback()(root)
-    for name in groups if groups is not None else list(GROUPS):
-        group = importlib.import_module(GROUPS[name]).app
-        if name == "policylist":
-            application.add_typer(group, name=name, help="Alias of `hnsctl loadbalancer` (HNS V1 name).")
-        else:
-            application.add_typer(group, name=name)
     application.command("version")(system.version)
     application.command("reconcile")(system.reconcile)
     application.command("restore")(system.restore)
@@ -73,44 +103,21 @@ def create_app(groups: list[str] | None = None) -> typer.Typer:
     return application
 
 
-def requested_group(argv: list[str]) -> str | None:
-    """The command group a command line names, skipping global options; None when unsure."""
-    if any(key.endswith("_COMPLETE") for key in os.environ if key.startswith("_HNSCTL")):
-        return None  # shell completion walks the whole tree
-    skip_next = False
-    for arg in argv:
-        if skip_next:
-            skip_next = False
-            continue
-        if arg in GLOBAL_OPTIONS_WITH_VALUE:
-            skip_next = True
-            continue
-        if arg.startswith("-"):
-            continue
-        return arg if arg in GROUPS else None
-    return None
-
-
-def __getattr__(name: str) -> typer.Typer:
-    """`hnsctl.cli.app.app`: the full tree, for tests and tooling (main() builds only what it needs)."""
-    if name == "app":
-        return create_app()
-    raise AttributeError(name)
+app = create_app()
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: expected errors become one stderr line and a documented exit code."""
     args = sys.argv[1:] if argv is None else argv
-    group = requested_group(args)
-    application = create_app([group] if group else None)
+    flags = context.Invocation()
     try:
-        application(args=args, prog_name="hnsctl")
+        app(args=args, prog_name="hnsctl", obj=flags)
     except HnsError as error:
-        if context.CURRENT.debug:
+        if flags.debug:
             import traceback
 
             traceback.print_exc()
-        print_error(error, as_json=context.CURRENT.json_errors)
+        print_error(error, as_json=flags.json_errors)
         sys.exit(int(error.exit_code))
     except KeyboardInterrupt:
         sys.stderr.write("hnsctl: interrupted\n")

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import typer
+
 from hnsctl.cli import context
 from hnsctl.cli.render import (
     OutputFormat,
@@ -31,39 +33,13 @@ def read_json_argument(source: str) -> dict[str, Any]:
     return hnsjson.load_document(text, source=source)
 
 
-def completer(names_of: Callable[[Any], list[str]]) -> Callable[[str], list[str]]:
-    """A shell-completion callback listing object names from state; silent on any failure (it runs on every TAB)."""
-
-    def complete(incomplete: str) -> list[str]:
-        try:
-            with context.services() as services:
-                names = names_of(services)
-        except Exception:  # noqa: BLE001 - completion must never print a traceback into the shell
-            return []
-        return [name for name in names if name.startswith(incomplete)]
-
-    return complete
-
-
-def print_outcome(*, dry_run: bool, operations: list[str], would: str, quiet: bool, object_id: str, output: OutputFormat,
-                  json_body: Callable[[], Any], text: Callable[[], list[str]]) -> None:
-    """How every mutation reports: the plan (--dry-run), the ID (-q), the object (-o json) or a sentence."""
-    if dry_run:
-        print_plan(operations, would, as_json=output is OutputFormat.json)
-    elif quiet:
-        print_lines([object_id])
-    elif output is OutputFormat.json:
-        print_json(json_body())
-    else:
-        print_lines(text())
-
-
 def print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         print_warning(warning)
 
 
 def delete_each(
+    ctx: typer.Context,
     kind: str,
     references: list[str],
     delete: Callable[[Any, str], Any],
@@ -80,7 +56,7 @@ def delete_each(
     deleted: list[str] = []
     for reference in references:
         try:
-            with context.services(dry_run=dry_run) as services:
+            with context.services(ctx, dry_run=dry_run) as services:
                 obj = delete(services, reference)
                 operations = services.operations()
         except NotFound as exc:

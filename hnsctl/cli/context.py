@@ -1,4 +1,4 @@
-"""Per-invocation CLI state (global flags) and the lazy door to the service layer."""
+"""Per-invocation CLI state (global flags, kept in click's `ctx.obj`) and the lazy door to the service layer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import typer
+
 from hnsctl.config import Settings
 
 if TYPE_CHECKING:
@@ -16,7 +18,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Invocation:
-    """Global flags of the running command; reset by the root callback on every invocation."""
+    """Global flags of the running command. `main()` creates one per run and passes it in as `ctx.obj`, so it
+    can still read `debug` and `json_errors` after the command has raised; the root callback fills it in."""
 
     state_dir: Path | None = None
     lock_timeout: float | None = None
@@ -24,20 +27,23 @@ class Invocation:
     json_errors: bool = False
 
 
-CURRENT = Invocation()
-
-
-def reset(**values: object) -> None:
-    global CURRENT
-    CURRENT = Invocation(**values)  # type: ignore[arg-type]
+def invocation(ctx: typer.Context) -> Invocation:
+    """The running command's global flags. During shell completion the root callback does not run, so the
+    root's parsed parameters (`--state-dir`, `HNSCTL_STATE_DIR`) stand in for it."""
+    found = ctx.find_object(Invocation)
+    if found is not None:
+        return found
+    params = ctx.find_root().params
+    return Invocation(state_dir=params.get("state_dir"), lock_timeout=params.get("lock_timeout"))
 
 
 @contextmanager
-def services(*, dry_run: bool = False) -> Iterator[Services]:
+def services(ctx: typer.Context, *, dry_run: bool = False) -> Iterator[Services]:
     """Open the service layer for one command; imported here so `--help` never pays for it."""
     from hnsctl.service import open_services
 
-    settings = Settings.from_environment(CURRENT.state_dir, dry_run=dry_run, lock_timeout=CURRENT.lock_timeout)
+    flags = invocation(ctx)
+    settings = Settings.from_environment(flags.state_dir, dry_run=dry_run, lock_timeout=flags.lock_timeout)
     opened = open_services(settings)
     try:
         yield opened

@@ -9,22 +9,27 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, print_warnings, read_json_argument
-from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import (
-    OutputFormat,
-    print_json,
-    print_key_values,
-    print_lines,
-    print_plan,
-    print_table,
+from hnsctl.cli.common import delete_each, print_warnings, read_json_argument
+from hnsctl.cli.completion import complete_endpoint
+from hnsctl.cli.kinds import ENDPOINTS, STATE_NAMES, endpoint_json, where
+from hnsctl.cli.options import (
+    DryRunOpt,
+    ListOutputOpt,
+    OutputOpt,
+    QuietOpt,
+    SchemaOpt,
+    columns_option,
+    filter_option,
+    use_output,
 )
+from hnsctl.cli.output import Plan, render_listing, render_outcome
+from hnsctl.cli.policy_request import parse_port_mapping, policy_request
+from hnsctl.cli.render import ListFormat, OutputFormat, print_json, print_key_values, print_lines, print_table
 from hnsctl.errors import InvalidInput
 from hnsctl.models import hnsjson
-from hnsctl.models.endpoint import EndpointRequest, EndpointState
+from hnsctl.models.endpoint import EndpointRequest
 
 if TYPE_CHECKING:
-    from hnsctl.models.endpoint import Endpoint
     from hnsctl.service.endpoint import EndpointView
 
 app = typer.Typer(
@@ -33,54 +38,24 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-STATE_NAMES = {EndpointState.CREATED: "created", EndpointState.ATTACHED: "attached", EndpointState.DETACHED: "detached"}
-
-
-complete_endpoint = completer(lambda services: [v.endpoint.name for v in services.endpoint.list_endpoints()])
-
-
 EndpointArg = Annotated[str, typer.Argument(help="Endpoint ID, unique ID prefix, or name.", autocompletion=complete_endpoint)]
+ColumnsOpt = columns_option(ENDPOINTS.columns)
+FilterOpt = filter_option(ENDPOINTS.columns)
 
 
-def endpoint_json(view: EndpointView, schema: int) -> dict[str, Any]:
-    network_name = view.network.name if view.network else ""
-    if schema == 2:
-        return hnsjson.endpoint_to_v2(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies)
-    return hnsjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies,
-                                  network_type=view.network.type.value if view.network else "")
-
-
-def where(view: EndpointView) -> str:
+def _print_endpoint(view: EndpointView, output: OutputFormat, schema: int, quiet: bool, verb: str,
+                    plan: Plan | None = None) -> None:
     endpoint = view.endpoint
-    if endpoint.remote:
-        return f"(remote: {endpoint.provider_address})"
-    if endpoint.host_attached:
-        return "(host)"
-    if view.namespace is not None and endpoint.is_attached:
-        return view.namespace.name
-    return "-"
-
-
-def _print_endpoint(view: EndpointView, output: OutputFormat, schema: int, quiet: bool, verb: str) -> None:
-    endpoint = view.endpoint
-    if quiet:
-        print_lines([endpoint.id])
-    elif output is OutputFormat.json:
-        print_json(endpoint_json(view, schema))
-    else:
-        print_lines([
-            f"{verb} endpoint {endpoint.name!r} ID {endpoint.id}",
-            f"  network {view.network.name if view.network else endpoint.network_id}, ip {endpoint.ip}/{endpoint.prefix_len}, "
-            f"mac {endpoint.mac}, state {STATE_NAMES[endpoint.state]}, namespace {where(view)}",
-        ])
-
-
-def _view_of(services: Any, endpoint: Endpoint) -> EndpointView:
-    return services.endpoint.get_endpoint(endpoint.id)
+    render_outcome(output=output, quiet=quiet, ids=[endpoint.id], plan=plan, json_body=lambda: endpoint_json(view, schema), text=lambda: [
+        f"{verb} endpoint {endpoint.name!r} ID {endpoint.id}",
+        f"  network {view.network.name if view.network else endpoint.network_id}, ip {endpoint.ip}/{endpoint.prefix_len}, "
+        f"mac {endpoint.mac}, state {STATE_NAMES[endpoint.state]}, namespace {where(view)}",
+    ])
 
 
 @app.command("create")
 def create(
+    ctx: typer.Context,
     name: Annotated[Optional[str], typer.Argument(help="Endpoint name (unique).", show_default=False)] = None,
     network: Annotated[Optional[str], typer.Option("--network", "-n", help="Network ID, prefix or name. Default: the 'nat' network, created on first use.", show_default=False)] = None,
     ip: Annotated[Optional[str], typer.Option("--ip", help="Static address (must be free and inside the network's subnet). Default: the next free one.", show_default=False)] = None,
@@ -113,7 +88,7 @@ def create(
       hnsctl endpoint create --json endpoint.json
       hnsctl endpoint create peer1 --network vx --remote --ip 10.244.2.7 --mac 02-11-0a-f4-02-07 --provider-address 198.51.100.12
     """
-    use_output(output)
+    use_output(ctx, output)
     request = EndpointRequest(name="")
     if json_source:
         request = hnsjson.endpoint_request_from_document(read_json_argument(json_source))
@@ -129,61 +104,49 @@ def create(
     request = dataclasses.replace(request, **changes)
     if not request.name:
         raise InvalidInput("missing endpoint name: give NAME, or a Name field in the --json document")
-    from hnsctl.cli.policy import parse_port_mapping, policy_request
-
     mappings = tuple(policy_request("portmapping", request.name, **parse_port_mapping(text)) for text in port_mapping or [])
     request = dataclasses.replace(request, policies=request.policies + mappings)
-    with context.services(dry_run=dry_run) as services:
+    with context.services(ctx, dry_run=dry_run) as services:
         existed = if_not_exists and any(v.endpoint.name == request.name for v in services.endpoint.list_endpoints())
         # one service call, one lock: the endpoint and its policies are made together or not at all
         endpoint = services.endpoint.create_endpoint(request, exist_ok=if_not_exists)
         operations = services.operations()
         warnings = services.warnings()
-        view = _view_of(services, endpoint)
+        view = services.endpoint.get_endpoint(endpoint.id)
     print_warnings(warnings)
-    if dry_run:
-        print_plan(operations, f"endpoint {endpoint.name!r} would get {endpoint.ip}/{endpoint.prefix_len}", as_json=output is OutputFormat.json)
-        return
-    _print_endpoint(view, output, schema, quiet, "kept existing" if existed else "created")
+    plan = Plan(operations, f"endpoint {endpoint.name!r} would get {endpoint.ip}/{endpoint.prefix_len}") if dry_run else None
+    _print_endpoint(view, output, schema, quiet, "kept existing" if existed else "created", plan)
 
 
 @app.command("list")
 def list_endpoints(
+    ctx: typer.Context,
     network: Annotated[Optional[str], typer.Option("--network", "-n", help="Only endpoints of this network (Get-HnsEndpoint -NetworkName).", show_default=False)] = None,
     remote: Annotated[bool, typer.Option("--remote", help="Only remote endpoints (on other overlay hosts).")] = False,
     local: Annotated[bool, typer.Option("--local", help="Only local endpoints.")] = False,
-    output: OutputOpt = OutputFormat.table,
+    output: ListOutputOpt = ListFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
+    columns: ColumnsOpt = None,
+    filters: FilterOpt = None,
 ) -> None:
     """List endpoints (Get-HnsEndpoint)."""
-    use_output(output)
+    use_output(ctx, output)
     if remote and local:
         raise InvalidInput("--remote and --local exclude each other: leave both out to list every endpoint")
-    with context.services() as services:
+    selection = ENDPOINTS.columns.select(columns, filters or [])
+    with context.services(ctx) as services:
         views = services.endpoint.list_endpoints(network)
     if remote or local:
         views = [v for v in views if v.endpoint.remote == remote]
-    if quiet:
-        print_lines([v.endpoint.id for v in views])
-    elif output is OutputFormat.json:
-        print_json([endpoint_json(v, schema) for v in views])
-    else:
-        print_table(
-            ["NAME", "ID", "NETWORK", "IP", "MAC", "STATE", "NAMESPACE"],
-            [
-                [v.endpoint.name, v.endpoint.id[:8], v.network.name if v.network else v.endpoint.network_id[:8],
-                 f"{v.endpoint.ip}/{v.endpoint.prefix_len}", v.endpoint.mac, STATE_NAMES[v.endpoint.state], where(v)]
-                for v in views
-            ],
-        )
+    render_listing(ENDPOINTS, views, selection, output=output, schema=schema, quiet=quiet)
 
 
 @app.command("show")
-def show(endpoint: EndpointArg, output: OutputOpt = OutputFormat.table, schema: SchemaOpt = 1) -> None:
+def show(ctx: typer.Context, endpoint: EndpointArg, output: OutputOpt = OutputFormat.table, schema: SchemaOpt = 1) -> None:
     """Show one endpoint (Get-HnsEndpoint -Id)."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         view = services.endpoint.get_endpoint(endpoint)
     if output is OutputFormat.json:
         print_json(endpoint_json(view, schema))
@@ -208,6 +171,7 @@ def show(endpoint: EndpointArg, output: OutputOpt = OutputFormat.table, schema: 
 
 @app.command("attach")
 def attach(
+    ctx: typer.Context,
     endpoint: EndpointArg,
     namespace: Annotated[Optional[str], typer.Option("--namespace", help="Namespace ID, prefix or name; made (or adopted from `ip netns`) if it does not exist.", show_default=False)] = None,
     host: Annotated[bool, typer.Option("--host", help="Attach to the host namespace (Attach-HnsHostEndpoint).")] = False,
@@ -224,21 +188,19 @@ def attach(
       hnsctl endpoint attach api --namespace api1      # api1 is created (or adopted from `ip netns`) if needed
       hnsctl endpoint attach hostep --host
     """
-    use_output(output)
-    with context.services(dry_run=dry_run) as services:
+    use_output(ctx, output)
+    with context.services(ctx, dry_run=dry_run) as services:
         attached = services.endpoint.attach(endpoint, namespace=namespace, host=host, ifname=ifname)
         operations = services.operations()
         warnings = services.warnings()
-        view = _view_of(services, attached)
+        view = services.endpoint.get_endpoint(attached.id)
     print_warnings(warnings)
-    if dry_run:
-        print_plan(operations, f"endpoint {attached.name!r} would be attached", as_json=output is OutputFormat.json)
-        return
-    _print_endpoint(view, output, schema, quiet, "attached")
+    _print_endpoint(view, output, schema, quiet, "attached", Plan(operations, f"endpoint {attached.name!r} would be attached") if dry_run else None)
 
 
 @app.command("detach")
 def detach(
+    ctx: typer.Context,
     endpoint: EndpointArg,
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
@@ -246,19 +208,17 @@ def detach(
     dry_run: DryRunOpt = False,
 ) -> None:
     """Detach an endpoint (Detach-HnsEndpoint): its interface leaves the namespace, its address stays reserved."""
-    use_output(output)
-    with context.services(dry_run=dry_run) as services:
+    use_output(ctx, output)
+    with context.services(ctx, dry_run=dry_run) as services:
         detached = services.endpoint.detach(endpoint)
         operations = services.operations()
-        view = _view_of(services, detached)
-    if dry_run:
-        print_plan(operations, f"endpoint {detached.name!r} would be detached", as_json=output is OutputFormat.json)
-        return
-    _print_endpoint(view, output, schema, quiet, "detached")
+        view = services.endpoint.get_endpoint(detached.id)
+    _print_endpoint(view, output, schema, quiet, "detached", Plan(operations, f"endpoint {detached.name!r} would be detached") if dry_run else None)
 
 
 @app.command("delete")
 def delete(
+    ctx: typer.Context,
     endpoints: Annotated[list[str], typer.Argument(help="Endpoint IDs, unique ID prefixes or names.", autocompletion=complete_endpoint)],
     if_exists: Annotated[bool, typer.Option("--if-exists", help="An endpoint that does not exist is not an error.")] = False,
     quiet: QuietOpt = False,
@@ -266,16 +226,16 @@ def delete(
     output: OutputOpt = OutputFormat.table,
 ) -> None:
     """Delete endpoints (Remove-HnsEndpoint): the veth pair goes, the address is freed. Keeps going past failures."""
-    use_output(output)
-    delete_each("endpoint", endpoints, lambda services, ref: services.endpoint.delete_endpoint(ref),
+    use_output(ctx, output)
+    delete_each(ctx, "endpoint", endpoints, lambda services, ref: services.endpoint.delete_endpoint(ref),
                 if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)
 
 
 @app.command("stats")
-def stats(endpoint: EndpointArg, output: OutputOpt = OutputFormat.table) -> None:
+def stats(ctx: typer.Context, endpoint: EndpointArg, output: OutputOpt = OutputFormat.table) -> None:
     """Traffic counters as the endpoint sees them (Get-HnsEndpointStats)."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         ep, counters = services.endpoint.stats(endpoint)
     body = {
         "EndpointId": ep.id,
@@ -294,10 +254,10 @@ def stats(endpoint: EndpointArg, output: OutputOpt = OutputFormat.table) -> None
 
 
 @app.command("addresses")
-def addresses(endpoint: EndpointArg, output: OutputOpt = OutputFormat.table) -> None:
+def addresses(ctx: typer.Context, endpoint: EndpointArg, output: OutputOpt = OutputFormat.table) -> None:
     """The endpoint's addresses: as recorded, and as the kernel holds them (Get-HnsEndpointAddresses)."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         view, kernel = services.endpoint.addresses(endpoint)
     ep = view.endpoint
     body = {

@@ -7,22 +7,21 @@ from typing import Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import (
-    completer,
-    delete_each,
-    print_outcome,
-    print_warnings,
-    read_json_argument,
+from hnsctl.cli.common import delete_each, print_warnings, read_json_argument
+from hnsctl.cli.completion import complete_endpoint, complete_loadbalancer
+from hnsctl.cli.kinds import LOADBALANCERS, loadbalancer_json, loadbalancer_summary
+from hnsctl.cli.options import (
+    DryRunOpt,
+    ListOutputOpt,
+    OutputOpt,
+    QuietOpt,
+    SchemaOpt,
+    columns_option,
+    filter_option,
+    use_output,
 )
-from hnsctl.cli.endpoint import complete_endpoint
-from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import (
-    OutputFormat,
-    print_json,
-    print_key_values,
-    print_lines,
-    print_table,
-)
+from hnsctl.cli.output import Plan, render_listing, render_outcome
+from hnsctl.cli.render import ListFormat, OutputFormat, print_json, print_key_values
 
 app = typer.Typer(
     name="loadbalancer",
@@ -31,13 +30,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-complete_loadbalancer = completer(lambda services: [v.lb.id for v in services.loadbalancer.list_loadbalancers()])
-
-
-def loadbalancer_json(lb: Any, schema: int) -> dict[str, Any]:
-    from hnsctl.models import lbjson
-
-    return lbjson.loadbalancer_to_v2(lb) if schema == 2 else lbjson.loadbalancer_to_v1(lb)
+ColumnsOpt = columns_option(LOADBALANCERS.columns)
+FilterOpt = filter_option(LOADBALANCERS.columns)
 
 
 def _request(json_source: Optional[str], endpoints: list[str], vips: list[str], protocol: Optional[str],
@@ -68,6 +62,7 @@ def _request(json_source: Optional[str], endpoints: list[str], vips: list[str], 
 
 @app.command("create")
 def create(
+    ctx: typer.Context,
     endpoint: Annotated[Optional[list[str]], typer.Option("--endpoint", "-e", help="Backend endpoint (ID, ID prefix or name); repeatable.", autocompletion=complete_endpoint, show_default=False)] = None,
     vip: Annotated[Optional[list[str]], typer.Option("--vip", help="Frontend VIP clients connect to; repeatable (HNS FrontendVIPs).", show_default=False)] = None,
     protocol: Annotated[Optional[str], typer.Option("--protocol", help="tcp or udp (or 6 / 17).", show_default="tcp")] = None,
@@ -97,61 +92,54 @@ def create(
       hnsctl loadbalancer create --vip 10.96.0.10 --external-port 80 -e web1 -e web2 --distribution sourceip
       hnsctl loadbalancer create --json lb.json -o json --schema 2
     """
-    use_output(output)
+    use_output(ctx, output)
     request = _request(json_source, endpoint or [], vip or [], protocol, external_port, internal_port, distribution,
                        source_vip, dsr, ilb, local_routed_vip)
-    with context.services(dry_run=dry_run) as services:
+    with context.services(ctx, dry_run=dry_run) as services:
         lb = services.loadbalancer.create(request)
         operations = services.operations()
         warnings = services.warnings()
     print_warnings(warnings)
-    from hnsctl.models.loadbalancer import summary
-
-    print_outcome(dry_run=dry_run, operations=operations, would="load balancer would be created", quiet=quiet, object_id=lb.id,
-                  output=output, json_body=lambda: loadbalancer_json(lb, schema),
-                  text=lambda: [f"created load balancer {lb.id}: {summary(lb)}, {len(lb.backends)} backend(s)"])
+    render_outcome(output=output, quiet=quiet, ids=[lb.id], plan=Plan(operations, "load balancer would be created") if dry_run else None,
+                   json_body=lambda: loadbalancer_json(lb, schema),
+                   text=lambda: [f"created load balancer {lb.id}: {loadbalancer_summary(lb)}, {len(lb.backends)} backend(s)"])
 
 
 @app.command("list")
 def list_loadbalancers(
-    output: OutputOpt = OutputFormat.table,
+    ctx: typer.Context,
+    output: ListOutputOpt = ListFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
+    columns: ColumnsOpt = None,
+    filters: FilterOpt = None,
 ) -> None:
     """List load balancers, oldest first (Get-HnsPolicyList)."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    selection = LOADBALANCERS.columns.select(columns, filters or [])
+    with context.services(ctx) as services:
         views = services.loadbalancer.list_loadbalancers()
-    if quiet:
-        print_lines([v.lb.id for v in views])
-    elif output is OutputFormat.json:
-        print_json([loadbalancer_json(v.lb, schema) for v in views])
-    else:
-        from hnsctl.models.loadbalancer import summary
-
-        print_table(["ID", "FRONTEND", "BACKENDS"],
-                    [[v.lb.id[:8], summary(v.lb), ", ".join(v.backend_names) or "(none: refused)"] for v in views])
+    render_listing(LOADBALANCERS, views, selection, output=output, schema=schema, quiet=quiet)
 
 
 @app.command("show")
 def show(
+    ctx: typer.Context,
     loadbalancer: Annotated[str, typer.Argument(help="Load balancer ID or unique ID prefix.", autocompletion=complete_loadbalancer)],
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
 ) -> None:
     """Show one load balancer."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         view = services.loadbalancer.get_loadbalancer(loadbalancer)
     if output is OutputFormat.json:
         print_json(loadbalancer_json(view.lb, schema))
         return
-    from hnsctl.models.loadbalancer import summary
-
     lb = view.lb
     print_key_values([
         ("ID", lb.id),
-        ("Frontend", summary(lb)),
+        ("Frontend", loadbalancer_summary(lb)),
         ("Backends", ", ".join(f"{name} ({eid[:8]})" for name, eid in zip(view.backend_names, lb.backends)) or "none: connections are refused"),
         ("Source VIP", str(lb.source_vip) if lb.source_vip else "-"),
         ("DSR", "yes" if lb.dsr else "no"),
@@ -161,6 +149,7 @@ def show(
 
 @app.command("update")
 def update(
+    ctx: typer.Context,
     loadbalancer: Annotated[str, typer.Argument(help="Load balancer ID or unique ID prefix.", autocompletion=complete_loadbalancer)],
     add_endpoint: Annotated[Optional[list[str]], typer.Option("--add-endpoint", help="Endpoint to add as a backend; repeatable.", autocompletion=complete_endpoint, show_default=False)] = None,
     remove_endpoint: Annotated[Optional[list[str]], typer.Option("--remove-endpoint", help="Backend endpoint to remove; repeatable.", autocompletion=complete_endpoint, show_default=False)] = None,
@@ -175,17 +164,18 @@ def update(
     Examples:
       hnsctl loadbalancer update 7b9d --add-endpoint web3 --remove-endpoint web1
     """
-    use_output(output)
-    with context.services(dry_run=dry_run) as services:
+    use_output(ctx, output)
+    with context.services(ctx, dry_run=dry_run) as services:
         lb = services.loadbalancer.update(loadbalancer, add=tuple(add_endpoint or ()), remove=tuple(remove_endpoint or ()))
         operations = services.operations()
-    print_outcome(dry_run=dry_run, operations=operations, would=f"load balancer {lb.id} would be updated", quiet=quiet,
-                  object_id=lb.id, output=output, json_body=lambda: loadbalancer_json(lb, schema),
-                  text=lambda: [f"updated load balancer {lb.id}: {len(lb.backends)} backend(s)"])
+    render_outcome(output=output, quiet=quiet, ids=[lb.id], plan=Plan(operations, f"load balancer {lb.id} would be updated") if dry_run else None,
+                   json_body=lambda: loadbalancer_json(lb, schema),
+                   text=lambda: [f"updated load balancer {lb.id}: {len(lb.backends)} backend(s)"])
 
 
 @app.command("delete")
 def delete(
+    ctx: typer.Context,
     loadbalancers: Annotated[list[str], typer.Argument(help="Load balancer IDs or unique ID prefixes.", autocompletion=complete_loadbalancer)],
     if_exists: Annotated[bool, typer.Option("--if-exists", help="A load balancer that does not exist is not an error.")] = False,
     quiet: QuietOpt = False,
@@ -193,6 +183,6 @@ def delete(
     output: OutputOpt = OutputFormat.table,
 ) -> None:
     """Delete load balancers (Remove-HnsPolicyList): their chain, backend map and frontend elements go with them."""
-    use_output(output)
-    delete_each("loadbalancer", loadbalancers, lambda services, ref: services.loadbalancer.delete(ref), label=lambda lb: lb.short,
+    use_output(ctx, output)
+    delete_each(ctx, "loadbalancer", loadbalancers, lambda services, ref: services.loadbalancer.delete(ref), label=lambda lb: lb.short,
                 if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)

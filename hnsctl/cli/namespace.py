@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, print_warnings, read_json_argument
-from hnsctl.cli.endpoint import complete_endpoint
-from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import (
-    OutputFormat,
-    print_json,
-    print_key_values,
-    print_lines,
-    print_plan,
-    print_table,
+from hnsctl.cli.common import delete_each, print_warnings, read_json_argument
+from hnsctl.cli.completion import complete_endpoint, complete_namespace
+from hnsctl.cli.kinds import NAMESPACES, NamespaceItem, namespace_json
+from hnsctl.cli.options import (
+    DryRunOpt,
+    ListOutputOpt,
+    OutputOpt,
+    QuietOpt,
+    SchemaOpt,
+    columns_option,
+    filter_option,
+    use_output,
 )
+from hnsctl.cli.output import Plan, render_listing, render_outcome
+from hnsctl.cli.render import ListFormat, OutputFormat, print_json, print_key_values
 from hnsctl.errors import Conflict, InvalidInput
 from hnsctl.models import namespacejson
-
-if TYPE_CHECKING:
-    from hnsctl.service.namespace import NamespaceView
 
 app = typer.Typer(
     name="namespace",
@@ -32,17 +33,10 @@ app = typer.Typer(
 )
 
 
-complete_namespace = completer(lambda services: [v.namespace.name for v in services.namespace.list_namespaces()])
-
-
 NamespaceArg = Annotated[str, typer.Argument(help="Namespace ID, unique ID prefix, or name.", autocompletion=complete_namespace)]
 EndpointArg = Annotated[str, typer.Argument(help="Endpoint ID, unique ID prefix, or name.", autocompletion=complete_endpoint)]
-
-
-def namespace_json(view: NamespaceView, schema: int) -> dict[str, Any]:
-    if schema == 2:
-        return namespacejson.namespace_to_v2(view.namespace, list(view.endpoint_ids))
-    return namespacejson.namespace_to_v1(view.namespace, list(view.endpoint_ids))
+ColumnsOpt = columns_option(NAMESPACES.columns)
+FilterOpt = filter_option(NAMESPACES.columns)
 
 
 def namespace_request(name: str | None, json_source: str | None) -> namespacejson.NamespaceRequest:
@@ -59,6 +53,7 @@ def namespace_request(name: str | None, json_source: str | None) -> namespacejso
 
 @app.command("create")
 def create(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Namespace name: /run/netns/NAME, usable with `ip netns exec NAME …`. With --json: replaces the document's Name.", show_default=False)] = None,
     json_source: Annotated[str | None, typer.Option("--json", metavar="FILE|-", help="A namespace document (V1, or V2 HostComputeNamespace): its ID, Name and NamespaceId are kept; nameless ones are named namespace-<first 8 hex of the ID>.", show_default=False)] = None,
     if_not_exists: Annotated[bool, typer.Option("--if-not-exists", help="A namespace of this name that hnsctl already has is not an error.")] = False,
@@ -74,56 +69,39 @@ def create(
       hnsctl namespace create web1
       hnsctl namespace create --json namespace.json   # a V1 or V2 document
     """
-    use_output(output)
+    use_output(ctx, output)
     request = namespace_request(name, json_source)
-    with context.services(dry_run=dry_run) as services:
+    with context.services(ctx, dry_run=dry_run) as services:
         namespace = services.namespace.create_namespace(request.name, exist_ok=if_not_exists, namespace_id=request.id,
                                                         compartment_id=request.compartment_id)
         operations = services.operations()
         warnings = services.warnings()
+        view = services.namespace.get_namespace(namespace.id) if output is OutputFormat.json and not quiet and not dry_run else None
     print_warnings(warnings)
-    if dry_run:
-        print_plan(operations, f"namespace {request.name!r} would be created", as_json=output is OutputFormat.json)
-        return
-    from hnsctl.service.namespace import NamespaceView
-
-    view = NamespaceView(namespace, (), True)
-    if quiet:
-        print_lines([namespace.id])
-    elif output is OutputFormat.json:
-        print_json(namespace_json(view, schema))
-    else:
-        print_lines([f"created namespace {namespace.name!r} ID {namespace.id} (NamespaceId {namespace.compartment_id})"])
+    render_outcome(output=output, quiet=quiet, ids=[namespace.id],
+                   plan=Plan(operations, f"namespace {request.name!r} would be created") if dry_run else None,
+                   json_body=lambda: namespace_json(view, schema),
+                   text=lambda: [f"created namespace {namespace.name!r} ID {namespace.id} (NamespaceId {namespace.compartment_id})"])
 
 
 @app.command("list")
-def list_namespaces(output: OutputOpt = OutputFormat.table, schema: SchemaOpt = 1, quiet: QuietOpt = False) -> None:
+def list_namespaces(ctx: typer.Context, output: ListOutputOpt = ListFormat.table, schema: SchemaOpt = 1, quiet: QuietOpt = False,
+                    columns: ColumnsOpt = None, filters: FilterOpt = None) -> None:
     """List namespaces (Get-HnsNamespace)."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    selection = NAMESPACES.columns.select(columns, filters or [])
+    with context.services(ctx) as services:
         views = services.namespace.list_namespaces()
+        # the service's namespace views name endpoints by ID only
         endpoint_names = {v.endpoint.id: v.endpoint.name for v in services.endpoint.list_endpoints()}
-    if quiet:
-        print_lines([v.namespace.id for v in views])
-    elif output is OutputFormat.json:
-        print_json([namespace_json(v, schema) for v in views])
-    else:
-        print_table(
-            ["NAME", "ID", "NAMESPACEID", "ENDPOINTS", "KERNEL"],
-            [
-                [v.namespace.name, v.namespace.id[:8], str(v.namespace.compartment_id),
-                 ", ".join(endpoint_names.get(e, e[:8]) for e in v.endpoint_ids) or "-",
-                 ("present" if v.present else "missing") + ("" if v.namespace.owned else " (adopted)")]
-                for v in views
-            ],
-        )
+    render_listing(NAMESPACES, [NamespaceItem(v, endpoint_names) for v in views], selection, output=output, schema=schema, quiet=quiet)
 
 
 @app.command("show")
-def show(namespace: NamespaceArg, output: OutputOpt = OutputFormat.table, schema: SchemaOpt = 1) -> None:
+def show(ctx: typer.Context, namespace: NamespaceArg, output: OutputOpt = OutputFormat.table, schema: SchemaOpt = 1) -> None:
     """Show one namespace and the endpoints attached to it."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         view = services.namespace.get_namespace(namespace)
         endpoint_names = {v.endpoint.id: v.endpoint.name for v in services.endpoint.list_endpoints()}
     if output is OutputFormat.json:
@@ -144,6 +122,7 @@ def show(namespace: NamespaceArg, output: OutputOpt = OutputFormat.table, schema
 
 @app.command("delete")
 def delete(
+    ctx: typer.Context,
     namespaces: Annotated[list[str], typer.Argument(help="Namespace IDs, unique ID prefixes or names.", autocompletion=complete_namespace)],
     force: Annotated[bool, typer.Option("--force", help="Detach attached endpoints first instead of refusing (exit 4).")] = False,
     if_exists: Annotated[bool, typer.Option("--if-exists", help="A namespace that does not exist is not an error.")] = False,
@@ -152,13 +131,14 @@ def delete(
     output: OutputOpt = OutputFormat.table,
 ) -> None:
     """Delete namespaces (Remove-HnsNamespace). An adopted namespace is only forgotten, never removed."""
-    use_output(output)
-    delete_each("namespace", namespaces, lambda services, ref: services.namespace.delete_namespace(ref, force=force),
+    use_output(ctx, output)
+    delete_each(ctx, "namespace", namespaces, lambda services, ref: services.namespace.delete_namespace(ref, force=force),
                 if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)
 
 
 @app.command("add-endpoint")
 def add_endpoint(
+    ctx: typer.Context,
     namespace: NamespaceArg,
     endpoint: EndpointArg,
     quiet: QuietOpt = False,
@@ -166,22 +146,20 @@ def add_endpoint(
     output: OutputOpt = OutputFormat.table,
 ) -> None:
     """Attach an endpoint to this namespace (Add-HnsNamespaceEndpoint); same as `endpoint attach EP --namespace NS`."""
-    use_output(output)
-    with context.services(dry_run=dry_run) as services:
+    use_output(ctx, output)
+    with context.services(ctx, dry_run=dry_run) as services:
         attached = services.endpoint.attach(endpoint, namespace=namespace)
         operations = services.operations()
         warnings = services.warnings()
     print_warnings(warnings)
-    if dry_run:
-        print_plan(operations, f"endpoint {attached.name!r} would be attached to {namespace!r}", as_json=output is OutputFormat.json)
-    elif quiet:
-        print_lines([attached.id])
-    else:
-        print_lines([f"attached endpoint {attached.name!r} to namespace {namespace!r}"])
+    render_outcome(output=output, quiet=quiet, ids=[attached.id],
+                   plan=Plan(operations, f"endpoint {attached.name!r} would be attached to {namespace!r}") if dry_run else None,
+                   text=lambda: [f"attached endpoint {attached.name!r} to namespace {namespace!r}"])
 
 
 @app.command("remove-endpoint")
 def remove_endpoint(
+    ctx: typer.Context,
     namespace: NamespaceArg,
     endpoint: EndpointArg,
     quiet: QuietOpt = False,
@@ -189,8 +167,8 @@ def remove_endpoint(
     output: OutputOpt = OutputFormat.table,
 ) -> None:
     """Detach an endpoint from this namespace (Remove-HnsNamespaceEndpoint)."""
-    use_output(output)
-    with context.services(dry_run=dry_run) as services:
+    use_output(ctx, output)
+    with context.services(ctx, dry_run=dry_run) as services:
         view = services.endpoint.get_endpoint(endpoint)
         ns = services.namespace.get_namespace(namespace).namespace
         if view.endpoint.namespace_id != ns.id or not view.endpoint.is_attached:
@@ -200,9 +178,6 @@ def remove_endpoint(
             )
         detached = services.endpoint.detach(view.endpoint.id)
         operations = services.operations()
-    if dry_run:
-        print_plan(operations, f"endpoint {detached.name!r} would be detached from {ns.name!r}", as_json=output is OutputFormat.json)
-    elif quiet:
-        print_lines([detached.id])
-    else:
-        print_lines([f"detached endpoint {detached.name!r} from namespace {ns.name!r}"])
+    render_outcome(output=output, quiet=quiet, ids=[detached.id],
+                   plan=Plan(operations, f"endpoint {detached.name!r} would be detached from {ns.name!r}") if dry_run else None,
+                   text=lambda: [f"detached endpoint {detached.name!r} from namespace {ns.name!r}"])

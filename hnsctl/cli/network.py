@@ -8,23 +8,28 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, read_json_argument
-from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import (
-    OutputFormat,
-    print_json,
-    print_key_values,
-    print_lines,
-    print_plan,
-    print_table,
+from hnsctl.cli.common import delete_each, read_json_argument
+from hnsctl.cli.completion import complete_network
+from hnsctl.cli.reference import network_types_help
+from hnsctl.cli.kinds import NETWORKS, gateways_text, network_json, subnets_text
+from hnsctl.cli.options import (
+    DryRunOpt,
+    ListOutputOpt,
+    OutputOpt,
+    QuietOpt,
+    SchemaOpt,
+    columns_option,
+    filter_option,
+    use_output,
 )
+from hnsctl.cli.output import Plan, render_listing, render_outcome
+from hnsctl.cli.render import ListFormat, OutputFormat, print_json, print_key_values
 from hnsctl.errors import InvalidInput
 from hnsctl.models import hnsjson
 from hnsctl.models.network import NetworkRequest, SubnetRequest
 
 if TYPE_CHECKING:
     from hnsctl.models.network import Network
-    from hnsctl.service.network import NetworkView
 
 app = typer.Typer(
     name="network",
@@ -32,24 +37,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-TYPES_HELP = "nat (default), ics, internal, private, overlay, transparent, l2bridge, l2tunnel (V2 spellings too). Case-insensitive."
-
-
-complete_network = completer(lambda services: [v.network.name for v in services.network.list_networks()])
-
-
-def network_json(view: NetworkView, schema: int) -> dict[str, Any]:
-    if schema == 2:
-        return hnsjson.network_to_v2(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
-    return hnsjson.network_to_v1(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
-
-
-def _subnets(network: Network) -> str:
-    return ", ".join(str(s.prefix) for s in network.subnets) or "-"
-
-
-def _gateways(network: Network) -> str:
-    return ", ".join(str(g) for g in network.gateways) or "-"
+TYPES_HELP = network_types_help()
+ColumnsOpt = columns_option(NETWORKS.columns)
+FilterOpt = filter_option(NETWORKS.columns)
 
 
 def build_request(
@@ -94,6 +84,7 @@ def build_request(
 
 @app.command("create")
 def create(
+    ctx: typer.Context,
     name: Annotated[Optional[str], typer.Argument(help="Network name (unique). The network named 'nat' is the default network.", show_default=False)] = None,
     net_type: Annotated[Optional[str], typer.Option("--type", "-t", help=TYPES_HELP, show_default=False)] = None,
     subnet: Annotated[Optional[list[str]], typer.Option("--subnet", help="Address prefix (CIDR), repeatable for dual stack. Default: a free /20 in 172.16.0.0/12.", show_default=False)] = None,
@@ -125,7 +116,7 @@ def create(
       hnsctl network create --json network.json                # Get-HnsNetwork output works too
       hnsctl network create vx --type overlay --subnet 10.244.1.0/24 --vsid 4096 --provider-address 198.51.100.11
     """
-    use_output(output)
+    use_output(ctx, output)
     request = build_request(name, net_type, subnet or [], gateway or [], dns or [], dns_suffix, json_source)
     overlay_changes = {key: value for key, value in (("vsid", vsid), ("vxlan_port", vxlan_port),
                                                       ("provider_address", provider_address), ("adapter", adapter), ("vlan", vlan)) if value is not None}
@@ -137,65 +128,59 @@ def create(
         from hnsctl.models.network import NetworkFlags
 
         request = dataclasses.replace(request, flags=request.flags | NetworkFlags.NON_PERSISTENT)
-    with context.services(dry_run=dry_run) as services:
+    with context.services(ctx, dry_run=dry_run) as services:
         network, created = services.network.ensure_network(request) if if_not_exists else (services.network.create_network(request), True)
         operations = services.operations()
-    if dry_run and created:
-        print_plan(operations, f"network {network.name!r} would be created with subnet {_subnets(network)}", as_json=output is OutputFormat.json)
-        return
-    if quiet:
-        print_lines([network.id])
-    elif output is OutputFormat.json:
-        from hnsctl.service.network import NetworkView
+        planned = dry_run and created
+        view = services.network.get_network(network.id) if output is OutputFormat.json and not quiet and not planned else None
+    render_outcome(
+        output=output, quiet=quiet, ids=[network.id],
+        plan=Plan(operations, f"network {network.name!r} would be created with subnet {subnets_text(network)}") if planned else None,
+        json_body=lambda: network_json(view, schema),
+        text=lambda: _created_lines(network) if created else
+        [f"network {network.name!r} already exists: ID {network.id}, subnet {subnets_text(network)}"],
+    )
 
-        print_json(network_json(NetworkView(network), schema))
-    elif not created:
-        print_lines([f"network {network.name!r} already exists: ID {network.id}, subnet {_subnets(network)}"])
-    else:
-        lines = [
-            f"created network {network.name!r} ({network.type.value}) ID {network.id}",
-            f"  bridge {network.bridge_name}, subnet {_subnets(network)}, gateway {_gateways(network)}",
-        ]
-        if network.uplink is not None:
-            moved = list(network.uplink.addresses) + [f"route {r.split(' metric ')[0]}" for r in network.uplink.routes]
-            lines.append(f"  moved from {network.uplink.adapter} to {network.bridge_name}: {', '.join(moved) or 'nothing (no addresses)'}"
-                         f" (given back on delete)")
-        print_lines(lines)
+
+def _created_lines(network: Network) -> list[str]:
+    lines = [
+        f"created network {network.name!r} ({network.type.value}) ID {network.id}",
+        f"  bridge {network.bridge_name}, subnet {subnets_text(network)}, gateway {gateways_text(network)}",
+    ]
+    if network.uplink is not None:
+        moved = list(network.uplink.addresses) + [f"route {r.split(' metric ')[0]}" for r in network.uplink.routes]
+        lines.append(f"  moved from {network.uplink.adapter} to {network.bridge_name}: {', '.join(moved) or 'nothing (no addresses)'}"
+                     f" (given back on delete)")
+    return lines
 
 
 @app.command("list")
 def list_networks(
-    output: OutputOpt = OutputFormat.table,
+    ctx: typer.Context,
+    output: ListOutputOpt = ListFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
+    columns: ColumnsOpt = None,
+    filters: FilterOpt = None,
 ) -> None:
     """List networks (Get-HnsNetwork). -o json prints HNS V1 field names; --schema 2 the HCN V2 shape."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    selection = NETWORKS.columns.select(columns, filters or [])
+    with context.services(ctx) as services:
         views = services.network.list_networks()
-    if quiet:
-        print_lines([v.network.id for v in views])
-    elif output is OutputFormat.json:
-        print_json([network_json(v, schema) for v in views])
-    else:
-        print_table(
-            ["NAME", "ID", "TYPE", "SUBNETS", "GATEWAY", "ENDPOINTS"],
-            [
-                [v.network.name, v.network.id[:8], v.network.type.value, _subnets(v.network), _gateways(v.network), str(v.endpoint_count)]
-                for v in views
-            ],
-        )
+    render_listing(NETWORKS, views, selection, output=output, schema=schema, quiet=quiet)
 
 
 @app.command("show")
 def show(
+    ctx: typer.Context,
     network: Annotated[str, typer.Argument(help="Network ID, unique ID prefix, or name.", autocompletion=complete_network)],
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
 ) -> None:
     """Show one network (Get-HnsNetwork -Id)."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         view = services.network.get_network(network)
     if output is OutputFormat.json:
         print_json(network_json(view, schema))
@@ -205,8 +190,8 @@ def show(
         ("Name", net.name),
         ("ID", net.id),
         ("Type", net.type.value),
-        ("Subnets", _subnets(net)),
-        ("Gateway", _gateways(net)),
+        ("Subnets", subnets_text(net)),
+        ("Gateway", gateways_text(net)),
         ("DNS servers", ", ".join(net.dns_servers) or "-"),
         ("DNS suffix", net.dns_suffix or "-"),
         ("Bridge", net.bridge_name),
@@ -218,6 +203,7 @@ def show(
 
 @app.command("delete")
 def delete(
+    ctx: typer.Context,
     networks: Annotated[list[str], typer.Argument(help="Network IDs, unique ID prefixes or names.", autocompletion=complete_network)],
     force: Annotated[bool, typer.Option("--force", help="Delete the network's endpoints first instead of refusing (exit 4).")] = False,
     if_exists: Annotated[bool, typer.Option("--if-exists", help="A network that does not exist is not an error.")] = False,
@@ -226,6 +212,6 @@ def delete(
     output: OutputOpt = OutputFormat.table,
 ) -> None:
     """Delete networks (Remove-HnsNetwork): rules, bridge, then the record. Keeps going past failures."""
-    use_output(output)
-    delete_each("network", networks, lambda services, ref: services.network.delete_network(ref, force=force),
+    use_output(ctx, output)
+    delete_each(ctx, "network", networks, lambda services, ref: services.network.delete_network(ref, force=force),
                 if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)

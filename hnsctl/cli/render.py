@@ -1,4 +1,4 @@
-"""All printing: JSON, key/value blocks, rich tables (rich imported only here, only for tables), errors."""
+"""All printing: JSON, key/value blocks, CSV, rich tables (rich imported only here, only for tables), errors."""
 
 from __future__ import annotations
 
@@ -12,8 +12,18 @@ from hnsctl.errors import HnsError
 
 
 class OutputFormat(str, Enum):
+    """`-o` of commands that print one object or an outcome."""
+
     table = "table"
     json = "json"
+
+
+class ListFormat(str, Enum):
+    """`-o` of list commands: rows also come as CSV, for spreadsheets and `cut`/`awk`."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
 
 
 def print_json(data: Any) -> None:
@@ -27,6 +37,18 @@ def print_lines(lines: Sequence[str]) -> None:
 def print_key_values(pairs: Sequence[tuple[str, str]]) -> None:
     width = max((len(k) for k, _ in pairs), default=0)
     print_lines([f"{key + ':':<{width + 1}} {value}" for key, value in pairs])
+
+
+def csv_field(text: str) -> str:
+    """RFC 4180 quoting: a field with a comma, a double quote or a line break is quoted, its quotes doubled."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def print_csv(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A header line, then one line per row (LF line ends, as Unix tools expect)."""
+    print_lines([",".join(csv_field(cell) for cell in row) for row in (headers, *rows)])
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

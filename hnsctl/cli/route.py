@@ -11,16 +11,21 @@ from typing import Annotated, Any
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.common import completer, delete_each, print_outcome, read_json_argument
-from hnsctl.cli.endpoint import complete_endpoint
-from hnsctl.cli.options import DryRunOpt, OutputOpt, QuietOpt, SchemaOpt, use_output
-from hnsctl.cli.render import (
-    OutputFormat,
-    print_json,
-    print_key_values,
-    print_lines,
-    print_table,
+from hnsctl.cli.common import delete_each, read_json_argument
+from hnsctl.cli.completion import complete_endpoint, complete_route
+from hnsctl.cli.kinds import ROUTES, policy_summary, route_json
+from hnsctl.cli.options import (
+    DryRunOpt,
+    ListOutputOpt,
+    OutputOpt,
+    QuietOpt,
+    SchemaOpt,
+    columns_option,
+    filter_option,
+    use_output,
 )
+from hnsctl.cli.output import Plan, render_listing, render_outcome
+from hnsctl.cli.render import ListFormat, OutputFormat, print_json, print_key_values
 from hnsctl.errors import InvalidInput
 
 app = typer.Typer(
@@ -36,13 +41,8 @@ def _route_type() -> Any:
     return PolicyType.ROUTE
 
 
-complete_route = completer(lambda services: [v.policy.id for v in services.policy.list_policies(only=_route_type())])
-
-
-def route_json(policy: Any, schema: int) -> dict[str, Any]:
-    from hnsctl.models import routejson
-
-    return routejson.route_to_v2(policy) if schema == 2 else routejson.route_to_v1(policy)
+ColumnsOpt = columns_option(ROUTES.columns)
+FilterOpt = filter_option(ROUTES.columns)
 
 
 def route_requests(json_source: str | None, endpoint: str | None, destination: str | None, next_hop: str | None,
@@ -60,6 +60,7 @@ def route_requests(json_source: str | None, endpoint: str | None, destination: s
 
 @app.command("create")
 def create(
+    ctx: typer.Context,
     endpoint: Annotated[str | None, typer.Option("--endpoint", "-e", help="Endpoint ID, unique ID prefix, or name. With --json: replaces the document's endpoints.", autocompletion=complete_endpoint, show_default=False)] = None,
     destination: Annotated[str | None, typer.Option("--destination", help="Destination CIDR (a bare address means /32).", show_default=False)] = None,
     next_hop: Annotated[str | None, typer.Option("--next-hop", help="Next hop inside the endpoint's subnet.", show_default="the endpoint's gateway")] = None,
@@ -82,67 +83,60 @@ def create(
       hnsctl route create --endpoint web1 --destination 10.96.0.0/12 --encap
       hnsctl route create --json route.json -e web1   # a New-HnsRoute document
     """
-    use_output(output)
+    use_output(ctx, output)
     requests = route_requests(json_source, endpoint, destination, next_hop, encap)
-    with context.services(dry_run=dry_run) as services:
+    with context.services(ctx, dry_run=dry_run) as services:
         policies = services.policy.add_policies(requests)
         operations = services.operations()
-    if quiet and not dry_run:
-        print_lines([p.id for p in policies])
-        return
-    from hnsctl.models.policy import summary
 
     def body() -> Any:
         bodies = [route_json(p, schema) for p in policies]
         return bodies[0] if len(bodies) == 1 else bodies
 
-    print_outcome(dry_run=dry_run, operations=operations, would="route would be created" if len(policies) == 1 else f"{len(policies)} routes would be created", quiet=False,
-                  object_id="", output=output, json_body=body, text=lambda: [f"created route {p.id}: {summary(p)}" for p in policies])
+    would = "route would be created" if len(policies) == 1 else f"{len(policies)} routes would be created"
+    render_outcome(output=output, quiet=quiet, ids=[p.id for p in policies], plan=Plan(operations, would) if dry_run else None,
+                   json_body=body, text=lambda: [f"created route {p.id}: {policy_summary(p)}" for p in policies])
 
 
 @app.command("list")
 def list_routes(
+    ctx: typer.Context,
     endpoint: Annotated[str | None, typer.Option("--endpoint", "-e", help="Only this endpoint's routes.", show_default=False)] = None,
-    output: OutputOpt = OutputFormat.table,
+    output: ListOutputOpt = ListFormat.table,
     schema: SchemaOpt = 1,
     quiet: QuietOpt = False,
+    columns: ColumnsOpt = None,
+    filters: FilterOpt = None,
 ) -> None:
     """List routes."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    selection = ROUTES.columns.select(columns, filters or [])
+    with context.services(ctx) as services:
         views = services.policy.list_policies(endpoint, only=_route_type())
-    if quiet:
-        print_lines([v.policy.id for v in views])
-    elif output is OutputFormat.json:
-        print_json([route_json(v.policy, schema) for v in views])
-    else:
-        from hnsctl.models.policy import summary
-
-        print_table(["ID", "ENDPOINT", "ROUTE"],
-                    [[v.policy.id[:8], v.endpoint.name if v.endpoint else v.policy.endpoint_id[:8], summary(v.policy)] for v in views])
+    render_listing(ROUTES, views, selection, output=output, schema=schema, quiet=quiet)
 
 
 @app.command("show")
 def show(
+    ctx: typer.Context,
     route: Annotated[str, typer.Argument(help="Route ID or unique ID prefix.", autocompletion=complete_route)],
     output: OutputOpt = OutputFormat.table,
     schema: SchemaOpt = 1,
 ) -> None:
     """Show one route."""
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         view = services.policy.get_policy(route, only=_route_type())
     if output is OutputFormat.json:
         print_json(route_json(view.policy, schema))
         return
-    from hnsctl.models.policy import summary
-
     print_key_values([("ID", view.policy.id), ("Endpoint", view.endpoint.name if view.endpoint else view.policy.endpoint_id),
-                      ("Route", summary(view.policy)), ("Created", view.policy.created_at or "-")])
+                      ("Route", policy_summary(view.policy)), ("Created", view.policy.created_at or "-")])
 
 
 @app.command("delete")
 def delete(
+    ctx: typer.Context,
     routes: Annotated[list[str], typer.Argument(help="Route IDs or unique ID prefixes.", autocompletion=complete_route)],
     if_exists: Annotated[bool, typer.Option("--if-exists", help="A route that does not exist is not an error.")] = False,
     quiet: QuietOpt = False,
@@ -150,7 +144,7 @@ def delete(
     output: OutputOpt = OutputFormat.table,
 ) -> None:
     """Delete routes: the route leaves the endpoint's routing table."""
-    use_output(output)
-    delete_each("route", routes, lambda services, ref: services.policy.remove_policy(ref, only=_route_type()),
+    use_output(ctx, output)
+    delete_each(ctx, "route", routes, lambda services, ref: services.policy.remove_policy(ref, only=_route_type()),
                 label=lambda p: str(p.settings.destination),
                 if_exists=if_exists, quiet=quiet, dry_run=dry_run, output=output)

@@ -12,9 +12,9 @@ from hnsctl.cli.options import OutputOpt, use_output
 from hnsctl.cli.render import OutputFormat, print_json, print_lines, print_table
 
 
-def version(output: OutputOpt = OutputFormat.table) -> None:
+def version(ctx: typer.Context, output: OutputOpt = OutputFormat.table) -> None:
     """Print hnsctl's version."""
-    use_output(output)
+    use_output(ctx, output)
     major, minor, *_ = (int(p) for p in __version__.split("."))
     if output is OutputFormat.json:
         print_json({"Version": __version__, "Major": major, "Minor": minor})
@@ -40,18 +40,19 @@ def _print_differences(differences: list, output: OutputFormat, *, repaired: boo
     print_lines([f"{len(differences)} difference(s) {verb}"])
 
 
-def restore(output: OutputOpt = OutputFormat.table) -> None:
+def restore(ctx: typer.Context, output: OutputOpt = OutputFormat.table) -> None:
     """Boot-time form of reconcile: rebuild every recorded object; drop non-persistent networks.
 
     examples/hnsctl-restore.service runs it at boot, after the network is up.
     """
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         differences = services.reconcile.restore()
     _print_differences(differences, output, repaired=True)
 
 
 def reconcile(
+    ctx: typer.Context,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report the differences; change nothing.")] = False,
     output: OutputOpt = OutputFormat.table,
 ) -> None:
@@ -60,20 +61,20 @@ def reconcile(
     Run it after a crash, after someone ran `nft flush ruleset` or deleted a bridge, veth or
     namespace by hand, or after a reboot. Only objects carrying hnsctl's tag are ever touched.
     """
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         differences = services.reconcile.reconcile(repair=not dry_run)
     _print_differences(differences, output, repaired=not dry_run)
 
 
-def doctor(output: OutputOpt = OutputFormat.table) -> None:
+def doctor(ctx: typer.Context, output: OutputOpt = OutputFormat.table) -> None:
     """Check this host: privileges, kernel features, sysctls, state, lock holder, drift.
 
     Kernel features (netns, bridge, veth, vxlan, tc, nf_tables) are probed in a throwaway namespace
     that disappears afterwards. Exit code 1 when a check fails.
     """
-    use_output(output)
-    with context.services() as services:
+    use_output(ctx, output)
+    with context.services(ctx) as services:
         checks = services.doctor()
     failed = any(c.status == "fail" for c in checks)
     if output is OutputFormat.json:
