@@ -93,10 +93,10 @@ def regenerate(markdown: str) -> str:
     """`markdown` with every generated section replaced by what the registries say today."""
     for name, make in SECTIONS.items():
         begin, end = re.escape(BEGIN.format(name=name)), re.escape(END.format(name=name))
-        pattern = re.compile(f"({begin}\n).*?(\n{end})", re.DOTALL)
+        pattern = re.compile(f"({begin})\n.*?({end})", re.DOTALL)
         if not pattern.search(markdown):
             raise ValueError(f"no generated section {name!r}: add the lines {BEGIN.format(name=name)} and {END.format(name=name)}")
-        markdown = pattern.sub(lambda m, text=make(): m.group(1) + text + m.group(2), markdown)
+        markdown = pattern.sub(lambda m, text=make(): f"{m.group(1)}\n{text}\n{m.group(2)}", markdown)
     return markdown
 
 

@@ -11,7 +11,8 @@ command list whose command word is `hnsctl` is checked against the real Typer ap
 - a word after an option that takes a value is that value; other words after the last command are its
   arguments and are not checked (placeholders like `NAME`, `EP…`, `<id>` are values).
 
-Only docs/cmdlets.md is checked for now; add a doc to DOCS once its command lines are all real.
+README.md and every docs/*.md are checked (tests/unit/test_cli_reference.py also checks that they do not call
+a built type or command unbuilt).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import typer
 import typer.main
 
 REPO = Path(__file__).resolve().parents[2]
-DOCS = ["docs/cmdlets.md"]
+DOCS = ["README.md", *sorted(str(p.relative_to(REPO)) for p in (REPO / "docs").glob("*.md"))]
 
 SKIPPED_BLOCK_LANGUAGES = {"powershell", "ps1", "pwsh", "ps", "json", "toml", "yaml", "yml"}
 # Words that may stand before the command word of a segment: `sudo hnsctl …`, `… | xargs -r hnsctl …`.
