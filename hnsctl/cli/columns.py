@@ -1,13 +1,13 @@
 """List columns as data: a header, how to get the cell from a listed item, and how `--filter` matches it.
 
 Every list command declares its columns once (cli/kinds.py); `--columns`, `--filter`, the table, the CSV
-output, the option help and the tables in docs/cli.md are all made from that declaration.
+output, the option help and the tables in docs/cli.md are all made from that declaration. These are plain
+classes, not dataclasses, because making a dataclass costs most of a millisecond on every command's start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from hnsctl.errors import InvalidInput
@@ -20,18 +20,17 @@ def items_of(cell: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in cell.split(",") if part.strip()) if cell != "-" else ()
 
 
-@dataclass(frozen=True)
 class Column(Generic[Item]):
-    """One column. `name` is what `--columns` and `--filter` take (case-insensitive); `header` what is printed.
+    """One column. `name` is what `--columns` and `--filter` take (case-insensitive); `header` what is printed;
+    `value` makes the cell; `help` says what it shows; `default` puts it in the table without `--columns`.
     `match` decides whether an item passes `--filter NAME=VALUE`; by default the cell, or one of the values
     it lists, equals VALUE."""
 
-    name: str
-    header: str
-    value: Callable[[Item], str]
-    help: str
-    default: bool = True
-    match: Callable[[Item, str], bool] | None = None
+    __slots__ = ("name", "header", "value", "help", "default", "match")
+
+    def __init__(self, name: str, header: str, value: Callable[[Item], str], help: str, *, default: bool = True,
+                 match: Callable[[Item, str], bool] | None = None) -> None:
+        self.name, self.header, self.value, self.help, self.default, self.match = name, header, value, help, default, match
 
     def keeps(self, item: Item, wanted: str) -> bool:
         if self.match is not None:
@@ -45,21 +44,25 @@ def id_prefix(full_id: Callable[[Any], str]) -> Callable[[Any, str], bool]:
     return lambda item, wanted: bool(wanted) and full_id(item).lower().startswith(wanted.lower())
 
 
-@dataclass(frozen=True)
 class Filter(Generic[Item]):
-    column: Column[Item]
-    value: str
+    """`--filter KEY=VALUE`, its KEY resolved to a column."""
+
+    __slots__ = ("column", "value")
+
+    def __init__(self, column: Column[Item], value: str) -> None:
+        self.column, self.value = column, value
 
     def keeps(self, item: Item) -> bool:
         return self.column.keeps(item, self.value)
 
 
-@dataclass(frozen=True)
 class Selection(Generic[Item]):
     """What one list command line asked for: the columns to print and the filters every output obeys."""
 
-    columns: tuple[Column[Item], ...]
-    filters: tuple[Filter[Item], ...]
+    __slots__ = ("columns", "filters")
+
+    def __init__(self, columns: tuple[Column[Item], ...], filters: tuple[Filter[Item], ...]) -> None:
+        self.columns, self.filters = columns, filters
 
     def keep(self, items: Sequence[Item]) -> list[Item]:
         return [item for item in items if all(f.keeps(item) for f in self.filters)]
@@ -72,12 +75,13 @@ class Selection(Generic[Item]):
         return [[c.value(item) for c in self.columns] for item in items]
 
 
-@dataclass(frozen=True)
 class Columns(Generic[Item]):
-    """The column registry of one kind of object, in table order."""
+    """The column registry of one kind of object, in table order. `kind` is the list command's group."""
 
-    kind: str  # "network", "endpoint", …: the list command's group
-    all: tuple[Column[Item], ...]
+    __slots__ = ("kind", "all")
+
+    def __init__(self, kind: str, all: tuple[Column[Item], ...]) -> None:
+        self.kind, self.all = kind, all
 
     def names(self) -> list[str]:
         return [c.name for c in self.all]

@@ -11,7 +11,7 @@ import typer
 from hnsctl.cli import context
 from hnsctl.cli.common import delete_each, print_warnings, read_json_argument
 from hnsctl.cli.completion import complete_endpoint
-from hnsctl.cli.kinds import ENDPOINTS, STATE_NAMES, endpoint_json, where
+from hnsctl.cli.kinds import ENDPOINTS, endpoint_json, state_name, where
 from hnsctl.cli.options import (
     DryRunOpt,
     ListOutputOpt,
@@ -49,7 +49,7 @@ def _print_endpoint(view: EndpointView, output: OutputFormat, schema: int, quiet
     render_outcome(output=output, quiet=quiet, ids=[endpoint.id], plan=plan, json_body=lambda: endpoint_json(view, schema), text=lambda: [
         f"{verb} endpoint {endpoint.name!r} ID {endpoint.id}",
         f"  network {view.network.name if view.network else endpoint.network_id}, ip {endpoint.ip}/{endpoint.prefix_len}, "
-        f"mac {endpoint.mac}, state {STATE_NAMES[endpoint.state]}, namespace {where(view)}",
+        f"mac {endpoint.mac}, state {state_name(endpoint.state)}, namespace {where(view)}",
     ])
 
 
@@ -161,7 +161,7 @@ def show(ctx: typer.Context, endpoint: EndpointArg, output: OutputOpt = OutputFo
         ("MAC address", ep.mac),
         ("DNS servers", ", ".join(ep.dns_servers) or "-"),
         ("DNS suffix", ep.dns_suffix or "-"),
-        ("State", STATE_NAMES[ep.state]),
+        ("State", state_name(ep.state)),
         ("Namespace", where(view)),
         ("Interface", ep.host_ifname if ep.host_attached else ep.ifname),
         ("Host interface", ep.host_side),

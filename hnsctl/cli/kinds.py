@@ -2,19 +2,19 @@
 
 The list commands, `--columns`/`--filter` checking and help, and the column tables of docs/cli.md all read
 these registries; nothing else spells a list header. Codecs are imported when a JSON body is made, so a
-table or `-q` listing does not load them.
+table or `-q` listing does not load them. Plain classes rather than dataclasses: every list command
+imports this module, and making a dataclass costs most of a millisecond of start-up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic
 
 from hnsctl.cli.columns import Column, Columns, Item, id_prefix
-from hnsctl.models.endpoint import EndpointState
 
 if TYPE_CHECKING:
+    from hnsctl.models.endpoint import EndpointState
     from hnsctl.models.network import Network
     from hnsctl.service.endpoint import EndpointView
     from hnsctl.service.loadbalancer import LoadBalancerView
@@ -23,11 +23,14 @@ if TYPE_CHECKING:
     from hnsctl.service.policy import PolicyView
 
 
-@dataclass(frozen=True)
 class Kind(Generic[Item]):
-    columns: Columns[Item]
-    object_id: Callable[[Item], str]  # what `-q` prints: the full ID
-    to_json: Callable[[Item, int], dict[str, Any]]  # the object in HNS V1 (schema 1) or HCN V2 (schema 2) shape
+    """One listed kind: its columns, the full ID `-q` prints, and its JSON in HNS V1 (schema 1) or HCN V2 (schema 2) shape."""
+
+    __slots__ = ("columns", "object_id", "to_json")
+
+    def __init__(self, columns: Columns[Item], *, object_id: Callable[[Item], str],
+                 to_json: Callable[[Item, int], dict[str, Any]]) -> None:
+        self.columns, self.object_id, self.to_json = columns, object_id, to_json
 
 
 def _created(created_at: str | None) -> str:
@@ -72,7 +75,9 @@ NETWORKS: Kind[NetworkView] = Kind(
 
 # ------------------------------------------------------------------ endpoints
 
-STATE_NAMES = {EndpointState.CREATED: "created", EndpointState.ATTACHED: "attached", EndpointState.DETACHED: "detached"}
+def state_name(state: EndpointState) -> str:
+    """`created`, `attached` or `detached`: the HNS state's name as people read it."""
+    return state.name.lower()
 
 
 def where(view: EndpointView) -> str:
@@ -105,7 +110,7 @@ ENDPOINTS: Kind[EndpointView] = Kind(
                "its network's name (an ID prefix when the network is not recorded)"),
         Column("ip", "IP", lambda v: f"{v.endpoint.ip}/{v.endpoint.prefix_len}", "its address and prefix length"),
         Column("mac", "MAC", lambda v: v.endpoint.mac, "its MAC address"),
-        Column("state", "STATE", lambda v: STATE_NAMES[v.endpoint.state], "created, attached or detached"),
+        Column("state", "STATE", lambda v: state_name(v.endpoint.state), "created, attached or detached"),
         Column("namespace", "NAMESPACE", where, "the namespace it is attached to; (host), (remote: …) or -"),
         Column("gateway", "GATEWAY", lambda v: str(v.endpoint.gateway) if v.endpoint.gateway else "-", "its default gateway", default=False),
         Column("dns", "DNS", lambda v: ", ".join(v.endpoint.dns_servers) or "-", "its DNS servers", default=False),
@@ -119,12 +124,13 @@ ENDPOINTS: Kind[EndpointView] = Kind(
 # ------------------------------------------------------------------ namespaces
 
 
-@dataclass(frozen=True)
 class NamespaceItem:
     """A namespace view plus endpoint names: the service's namespace views carry endpoint IDs only."""
 
-    view: NamespaceView
-    endpoint_names: dict[str, str]
+    __slots__ = ("view", "endpoint_names")
+
+    def __init__(self, view: NamespaceView, endpoint_names: dict[str, str]) -> None:
+        self.view, self.endpoint_names = view, endpoint_names
 
 
 def namespace_json(view: NamespaceView, schema: int) -> dict[str, Any]:

@@ -3,13 +3,15 @@ one thing everywhere."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from hnsctl.cli import context
-from hnsctl.cli.columns import Columns
 from hnsctl.cli.render import ListFormat, OutputFormat
+
+if TYPE_CHECKING:
+    from hnsctl.cli.columns import Columns
 
 OutputOpt = Annotated[
     OutputFormat,

@@ -7,7 +7,6 @@ command, instead of each command carrying its own switch.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from hnsctl.cli.columns import Item, Selection
@@ -37,12 +36,13 @@ def render_listing(kind: Kind[Item], items: Sequence[Item], selection: Selection
         print_table(selection.headers, selection.rows(kept))
 
 
-@dataclass(frozen=True)
 class Plan:
     """What a `--dry-run` recorded: the kernel operations, and one sentence saying what would have happened."""
 
-    operations: Sequence[str]
-    summary: str
+    __slots__ = ("operations", "summary")
+
+    def __init__(self, operations: Sequence[str], summary: str) -> None:
+        self.operations, self.summary = operations, summary
 
 
 def render_outcome(*, output: OutputFormat, quiet: bool, ids: Sequence[str], text: Callable[[], list[str]],
