@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hnsctl.errors import InvalidInput
+from hnsctl.models.addresses import parse_host_address, parse_prefix
 from hnsctl.models.hnsjson import _list_of_objects, _reject_unknown
 from hnsctl.models.lbjson import V1_KEYS, V2_SCHEMA, endpoint_reference, string_list
-from hnsctl.models.policy import PolicyRequest, parse_host_address, parse_prefix
+from hnsctl.models.policy import PolicyRequest
 
 if TYPE_CHECKING:
     from hnsctl.models.policy import Policy
