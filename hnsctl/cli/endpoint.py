@@ -20,7 +20,7 @@ from hnsctl.cli.render import (
     print_table,
 )
 from hnsctl.errors import InvalidInput
-from hnsctl.models import hnsjson
+from hnsctl.models import endpointjson
 from hnsctl.models.endpoint import EndpointRequest, EndpointState
 
 if TYPE_CHECKING:
@@ -45,9 +45,9 @@ EndpointArg = Annotated[str, typer.Argument(help="Endpoint ID, unique ID prefix,
 def endpoint_json(view: EndpointView, schema: int) -> dict[str, Any]:
     network_name = view.network.name if view.network else ""
     if schema == 2:
-        return hnsjson.endpoint_to_v2(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies)
-    return hnsjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies,
-                                  network_type=view.network.type.value if view.network else "")
+        return endpointjson.endpoint_to_v2(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies)
+    return endpointjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies,
+                                       network_type=view.network.type.value if view.network else "")
 
 
 def where(view: EndpointView) -> str:
@@ -116,7 +116,7 @@ def create(
     use_output(output)
     request = EndpointRequest(name="")
     if json_source:
-        request = hnsjson.endpoint_request_from_document(read_json_argument(json_source))
+        request = endpointjson.endpoint_request_from_document(read_json_argument(json_source))
     changes: dict[str, Any] = {"namespace": namespace, "host": host}
     if remote or provider_address:
         changes.update(remote=remote, provider_address=provider_address)

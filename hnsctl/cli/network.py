@@ -19,7 +19,7 @@ from hnsctl.cli.render import (
     print_table,
 )
 from hnsctl.errors import InvalidInput
-from hnsctl.models import hnsjson
+from hnsctl.models import networkjson
 from hnsctl.models.network import NetworkRequest, SubnetRequest
 
 if TYPE_CHECKING:
@@ -40,8 +40,8 @@ complete_network = completer(lambda services: [v.network.name for v in services.
 
 def network_json(view: NetworkView, schema: int) -> dict[str, Any]:
     if schema == 2:
-        return hnsjson.network_to_v2(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
-    return hnsjson.network_to_v1(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
+        return networkjson.network_to_v2(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
+    return networkjson.network_to_v1(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
 
 
 def _subnets(network: Network) -> str:
@@ -64,7 +64,7 @@ def build_request(
     """Flags build the same request a JSON document does; given both, explicit flags win."""
     request = NetworkRequest(name="")
     if json_source:
-        request = hnsjson.network_request_from_document(read_json_argument(json_source))
+        request = networkjson.network_request_from_document(read_json_argument(json_source))
     if gateways and not subnets and not request.subnets:
         raise InvalidInput("--gateway needs --subnet: give the subnet the gateway belongs to")
     if len(gateways) > (len(subnets) if subnets else len(request.subnets)):

@@ -44,9 +44,9 @@ TYPES_HELP = ("portmapping (V1: NAT), outboundnat, acl, qos, route (V2: SDNRoute
 
 
 def policy_json(policy: Any, schema: int) -> dict[str, Any]:
-    from hnsctl.models import hnsjson
+    from hnsctl.models import policyjson
 
-    return hnsjson.policy_to_v2(policy) if schema == 2 else hnsjson.policy_to_v1(policy)
+    return policyjson.policy_to_v2(policy) if schema == 2 else policyjson.policy_to_v1(policy)
 
 
 def policy_request(kind: str, endpoint: str, *, protocol: Optional[str] = None, internal_port: Optional[int] = None,
@@ -60,12 +60,12 @@ def policy_request(kind: str, endpoint: str, *, protocol: Optional[str] = None, 
     """Flags build the same request an HNS policy object does; given both, explicit flags win."""
     import dataclasses
 
-    from hnsctl.models import hnsjson
+    from hnsctl.models import policyjson
     from hnsctl.models.policy import PolicyRequest
 
     request = PolicyRequest(type=kind, endpoint=endpoint, network=network)
     if json_source:
-        request = hnsjson.policy_request_from_document(read_json_argument(json_source), type_hint=kind, endpoint=endpoint)
+        request = policyjson.policy_request_from_document(read_json_argument(json_source), type_hint=kind, endpoint=endpoint)
     changes: dict[str, Any] = {}
     for key, value in (("protocol", protocol), ("internal_port", internal_port), ("external_port", external_port), ("vip", vip),
                        ("max_bandwidth", max_bandwidth), ("destination", destination), ("next_hop", next_hop),
