@@ -1,7 +1,7 @@
 """Endpoint policies (HNS `Policies[]`): port mappings, outbound NAT, ACLs, QoS and routes.
 
 Each policy is its own object with an ID, attached to one endpoint. The settings are a small typed
-dataclass per type; the codec and the HNS V1/V2 shapes live in models/codec.py and models/policyjson.py.
+dataclass per type; the TOML record and the HNS V1/V2 shapes live in models/policycodec.py and models/policyjson.py.
 """
 
 from __future__ import annotations

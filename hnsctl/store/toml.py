@@ -19,15 +19,12 @@ from hnsctl.models.codec import (
     endpoint_to_record,
     intent_from_record,
     intent_to_record,
-    loadbalancer_from_record,
-    loadbalancer_to_record,
     namespace_from_record,
     namespace_to_record,
-    network_from_record,
-    network_to_record,
-    policy_from_record,
-    policy_to_record,
 )
+from hnsctl.models.lbcodec import loadbalancer_from_record, loadbalancer_to_record
+from hnsctl.models.networkcodec import network_from_record, network_to_record
+from hnsctl.models.policycodec import policy_from_record, policy_to_record
 
 if TYPE_CHECKING:
     from hnsctl.models.endpoint import Endpoint

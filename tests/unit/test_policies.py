@@ -14,8 +14,8 @@ from hnsctl.backend.base import EndpointAclSpec
 from hnsctl.backend.nftrules import acl_commands, port_map_command
 from hnsctl.errors import InvalidInput
 from hnsctl.models import policyjson
-from hnsctl.models.codec import policy_from_record, policy_to_record
 from hnsctl.models.policy import Acl, Policy, PolicyRequest, PolicyType, validate_settings
+from hnsctl.models.policycodec import policy_from_record, policy_to_record
 
 ENDPOINT = "0b7e4c2a-1111-4222-8333-444455556666"
 
