@@ -240,3 +240,21 @@ def test_a_cycle_would_be_reported() -> None:
     assert find_cycles({"p.a": {"p.b": 1}, "p.b": {}, "p.c": {"p.a": 2}}) == []
     assert import_graph("hnsctl.models")["hnsctl.models.network"]  # the scan sees imports inside the layer
 
+
+# ---------------------------------------------------------------- small modules
+
+# Packages whose modules stay under MAX_MODULE_LINES. Extend it as the other layers are split.
+SIZE_CHECKED_PACKAGES = ("hnsctl.models", "hnsctl.store")
+MAX_MODULE_LINES = 400
+
+
+@pytest.mark.parametrize("package", SIZE_CHECKED_PACKAGES)
+def test_no_module_is_too_long(package: str) -> None:
+    """A module over the limit has more than one job: split it by kind or by job, as models/*json.py are."""
+    assert any(within(name, package) for name in MODULE_FILES), f"no module of {package} was found"
+    too_long = sorted(
+        f"{path} has {length} lines"
+        for name, path in MODULE_FILES.items()
+        if within(name, package) and (length := len((PACKAGE_DIR.parent / path).read_text().splitlines())) > MAX_MODULE_LINES
+    )
+    assert not too_long, f"modules over {MAX_MODULE_LINES} lines:\n  " + "\n  ".join(too_long)
