@@ -26,7 +26,7 @@ from hnsctl.cli.output import Plan, render_listing, render_outcome
 from hnsctl.cli.policy_request import parse_port_mapping, policy_request
 from hnsctl.cli.render import ListFormat, OutputFormat, print_json, print_key_values, print_lines, print_table
 from hnsctl.errors import InvalidInput
-from hnsctl.models import hnsjson
+from hnsctl.models import endpointjson
 from hnsctl.models.endpoint import EndpointRequest
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def create(
     use_output(ctx, output)
     request = EndpointRequest(name="")
     if json_source:
-        request = hnsjson.endpoint_request_from_document(read_json_argument(json_source))
+        request = endpointjson.endpoint_request_from_document(read_json_argument(json_source))
     changes: dict[str, Any] = {"namespace": namespace, "host": host}
     if remote or provider_address:
         changes.update(remote=remote, provider_address=provider_address)

@@ -49,11 +49,11 @@ def gateways_text(network: Network) -> str:
 
 
 def network_json(view: NetworkView, schema: int) -> dict[str, Any]:
-    from hnsctl.models import hnsjson
+    from hnsctl.models import networkjson
 
     if schema == 2:
-        return hnsjson.network_to_v2(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
-    return hnsjson.network_to_v1(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
+        return networkjson.network_to_v2(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
+    return networkjson.network_to_v1(view.network, endpoint_count=view.endpoint_count, policies=view.policies)
 
 
 NETWORKS: Kind[NetworkView] = Kind(
@@ -93,12 +93,12 @@ def where(view: EndpointView) -> str:
 
 
 def endpoint_json(view: EndpointView, schema: int) -> dict[str, Any]:
-    from hnsctl.models import hnsjson
+    from hnsctl.models import endpointjson
 
     network_name = view.network.name if view.network else ""
     if schema == 2:
-        return hnsjson.endpoint_to_v2(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies)
-    return hnsjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies,
+        return endpointjson.endpoint_to_v2(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies)
+    return endpointjson.endpoint_to_v1(view.endpoint, network_name=network_name, namespace=view.namespace, policies=view.policies,
                                   network_type=view.network.type.value if view.network else "")
 
 
@@ -172,9 +172,9 @@ def policy_summary(policy: Any) -> str:
 
 
 def policy_json(policy: Any, schema: int) -> dict[str, Any]:
-    from hnsctl.models import hnsjson
+    from hnsctl.models import policyjson
 
-    return hnsjson.policy_to_v2(policy) if schema == 2 else hnsjson.policy_to_v1(policy)
+    return policyjson.policy_to_v2(policy) if schema == 2 else policyjson.policy_to_v1(policy)
 
 
 def with_owner(body: dict[str, Any], policy: Any) -> dict[str, Any]:

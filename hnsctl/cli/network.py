@@ -25,7 +25,7 @@ from hnsctl.cli.options import (
 from hnsctl.cli.output import Plan, render_listing, render_outcome
 from hnsctl.cli.render import ListFormat, OutputFormat, print_json, print_key_values
 from hnsctl.errors import InvalidInput
-from hnsctl.models import hnsjson
+from hnsctl.models import networkjson
 from hnsctl.models.network import NetworkRequest, SubnetRequest
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def build_request(
     """Flags build the same request a JSON document does; given both, explicit flags win."""
     request = NetworkRequest(name="")
     if json_source:
-        request = hnsjson.network_request_from_document(read_json_argument(json_source))
+        request = networkjson.network_request_from_document(read_json_argument(json_source))
     if gateways and not subnets and not request.subnets:
         raise InvalidInput("--gateway needs --subnet: give the subnet the gateway belongs to")
     if len(gateways) > (len(subnets) if subnets else len(request.subnets)):

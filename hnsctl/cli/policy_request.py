@@ -22,12 +22,12 @@ def policy_request(kind: str, endpoint: str, *, protocol: Optional[str] = None, 
     """Flags build the same request an HNS policy object does; given both, explicit flags win."""
     import dataclasses
 
-    from hnsctl.models import hnsjson
+    from hnsctl.models import policyjson
     from hnsctl.models.policy import PolicyRequest
 
     request = PolicyRequest(type=kind, endpoint=endpoint, network=network)
     if json_source:
-        request = hnsjson.policy_request_from_document(read_json_argument(json_source), type_hint=kind, endpoint=endpoint)
+        request = policyjson.policy_request_from_document(read_json_argument(json_source), type_hint=kind, endpoint=endpoint)
     changes: dict[str, Any] = {}
     for key, value in (("protocol", protocol), ("internal_port", internal_port), ("external_port", external_port), ("vip", vip),
                        ("max_bandwidth", max_bandwidth), ("destination", destination), ("next_hop", next_hop),

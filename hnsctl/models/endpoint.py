@@ -9,10 +9,9 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from hnsctl.errors import InvalidInput
+from hnsctl.models.addresses import IPAddress, format_mac
 from hnsctl.models.ids import BRIDGE_PREFIX, short_id
-from hnsctl.models.network import IPAddress
 
-MAC_RE = re.compile(r"[0-9A-Fa-f]{2}([-:])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}")
 # Locally administered prefix for generated MACs: 02-15-5D echoes Hyper-V's 00-15-5D without claiming its OUI.
 GENERATED_MAC_PREFIX = (0x02, 0x15, 0x5D)
 DEFAULT_IFNAME = "eth0"
@@ -107,36 +106,6 @@ class EndpointRequest:
     remote: bool = False
     provider_address: str | None = None
     policies: tuple[PolicyRequest, ...] = ()  # made with the endpoint, under the same lock (`-p`, a document's Policies)
-
-
-def parse_mac(text: str, *, field: str = "--mac") -> str:
-    """Accept dash or colon form; return HNS's upper-case dash form. Multicast MACs are refused."""
-    raw = str(text).strip()
-    if not MAC_RE.fullmatch(raw):
-        raise InvalidInput(f"invalid {field} {text!r}: expected six hex pairs such as 00-15-5D-00-00-50", hns_name="HCN_E_INVALID_ENDPOINT")
-    octets = [int(part, 16) for part in re.split("[-:]", raw)]
-    if octets[0] & 1:
-        raise InvalidInput(f"invalid {field} {text!r}: a multicast MAC cannot be an endpoint's address", hns_name="HCN_E_INVALID_ENDPOINT")
-    if not any(octets):
-        raise InvalidInput(f"invalid {field} {text!r}: the all-zero MAC is not usable", hns_name="HCN_E_INVALID_ENDPOINT")
-    return format_mac(octets)
-
-
-def format_mac(octets: list[int] | tuple[int, ...]) -> str:
-    return "-".join(f"{o:02X}" for o in octets)
-
-
-def mac_number(mac: str) -> int:
-    """A MAC (HNS or kernel form) as a 48-bit number, for walking a MacPools range."""
-    return int(mac.replace("-", "").replace(":", ""), 16)
-
-
-def mac_from_number(value: int) -> str:
-    return format_mac([(value >> shift) & 0xFF for shift in range(40, -8, -8)])
-
-
-def kernel_mac(mac: str) -> str:
-    return mac.replace("-", ":").lower()
 
 
 def generated_mac(ip: IPAddress, salt: int = 0) -> str:

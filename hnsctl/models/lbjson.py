@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from hnsctl.errors import InvalidInput
-from hnsctl.models.hnsjson import _reject_unknown
+from hnsctl.models.hnsjson import reject_unknown
 from hnsctl.models.loadbalancer import (
     FLAG_DSR,
     PM_ILB,
@@ -79,7 +79,7 @@ def string_list(doc: dict[str, Any], key: str, path: str = "") -> list[str]:
 
 
 def _unknown(doc: dict[str, Any], known: set[str], path: str) -> None:
-    _reject_unknown(doc, known, path=path, kind="load balancer")
+    reject_unknown(doc, known, path=path, kind="load balancer")
 
 
 def endpoint_reference(text: str) -> str:

@@ -12,14 +12,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from hnsctl.errors import InvalidInput
+from hnsctl.models.addresses import IPAddress, parse_host_address
 from hnsctl.models.ids import short_id
-from hnsctl.models.network import IPAddress
-from hnsctl.models.policy import (
-    PROTOCOL_NUMBERS,
-    parse_host_address,
-    parse_port,
-    parse_protocol,
-)
+from hnsctl.models.policy import PROTOCOL_NUMBERS, parse_port, parse_protocol
 
 # LoadBalancerFlags
 FLAG_DSR = 1

@@ -16,9 +16,9 @@ from hnsctl.errors import InvalidInput
 from hnsctl.models import ids
 from hnsctl.models.hnsjson import (
     V2_SCHEMA,
-    _list_of_objects,
-    _optional_str,
-    _reject_unknown,
+    list_of_objects,
+    optional_str,
+    reject_unknown,
 )
 
 if TYPE_CHECKING:
@@ -90,16 +90,16 @@ def namespace_request_from_document(doc: dict[str, Any]) -> NamespaceRequest:
     """A V1 namespace or a V2 HostComputeNamespace as a request; errors name the JSON field and the fix."""
     _refuse_resource_requests(doc)
     v2 = is_v2_namespace_document(doc)
-    _reject_unknown(doc, V2_KEYS if v2 else V1_KEYS, path="", kind=KIND)
+    reject_unknown(doc, V2_KEYS if v2 else V1_KEYS, path="", kind=KIND)
     if v2:
         _check_type(doc.get("Type", "Host"))
         _check_bool(doc, "CreateWithCompartment")  # every namespace here is a real one, made at once
-        _optional_str(doc, "NamespaceGuid")
+        optional_str(doc, "NamespaceGuid")
     elif _check_bool(doc, "IsDefault"):
         raise _fail("invalid JSON field IsDefault true: " + HOST_DEFAULT_REFUSAL.format(fix="set it false"))
     _check_members(doc, "Resources" if v2 else "ResourceList")
     namespace_id = _namespace_id(doc)
-    name = _optional_str(doc, "Name")
+    name = optional_str(doc, "Name")
     if name is None:
         # HCN namespaces are nameless (callers know them by ID): name it after the ID, as nameless endpoints are
         namespace_id = namespace_id or ids.new_id()
@@ -137,9 +137,9 @@ def _check_bool(doc: dict[str, Any], key: str) -> bool:
 
 def _check_members(doc: dict[str, Any], key: str) -> None:
     """Members are refused rather than attached: attaching is the endpoint service's job, under its own lock."""
-    for index, resource in enumerate(_list_of_objects(doc, key)):
+    for index, resource in enumerate(list_of_objects(doc, key)):
         path = f"{key}[{index}]"
-        _reject_unknown(resource, RESOURCE_KEYS, path=path + ".", kind=KIND)
+        reject_unknown(resource, RESOURCE_KEYS, path=path + ".", kind=KIND)
         kind = str(resource.get("Type", "")).strip().lower()
         if kind == "endpoint":
             raise _fail(f"invalid JSON field {path}: `namespace create` makes the namespace empty; attach the endpoint "
@@ -151,7 +151,7 @@ def _check_members(doc: dict[str, Any], key: str) -> None:
 
 
 def _namespace_id(doc: dict[str, Any]) -> str | None:
-    text = _optional_str(doc, "ID")
+    text = optional_str(doc, "ID")
     if text is None:
         return None
     value = ids.normalize_id(text)

@@ -8,13 +8,11 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from hnsctl.errors import InvalidInput
+from hnsctl.models.addresses import IPAddress, IPNetwork, parse_address
 from hnsctl.models.ids import bridge_name, short_id
 
 if TYPE_CHECKING:
     from hnsctl.models.policy import PolicyRequest
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Smallest subnets that still hold a gateway plus one endpoint.
 MAX_PREFIX_LEN = {4: 30, 6: 126}
@@ -224,13 +222,6 @@ def parse_subnet(text: str, *, field: str = "--subnet") -> IPNetwork:
     if prefix.is_multicast or prefix.is_loopback or prefix.network_address.is_unspecified:
         raise InvalidInput(f"invalid {field} {text!r}: not a unicast subnet", hns_name="HCN_E_INVALID_SUBNET")
     return prefix
-
-
-def parse_address(text: str, *, field: str) -> IPAddress:
-    try:
-        return ipaddress.ip_address(str(text).strip())
-    except ValueError:
-        raise InvalidInput(f"invalid {field} {text!r}: not an IP address", hns_name="HCN_E_INVALID_IP") from None
 
 
 def first_host(prefix: IPNetwork) -> IPAddress:

@@ -1,17 +1,22 @@
 """Endpoint policies (HNS `Policies[]`): port mappings, outbound NAT, ACLs, QoS and routes.
 
 Each policy is its own object with an ID, attached to one endpoint. The settings are a small typed
-dataclass per type; the codec and the HNS V1/V2 shapes live in models/codec.py and models/hnsjson.py.
+dataclass per type; the TOML record and the HNS V1/V2 shapes live in models/policycodec.py and models/policyjson.py.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from enum import Enum
 
 from hnsctl.errors import InvalidInput
-from hnsctl.models.network import IPAddress, IPNetwork, parse_address
+from hnsctl.models.addresses import (
+    IPAddress,
+    IPNetwork,
+    parse_host_address,
+    parse_mac,
+    parse_prefix,
+)
 
 PROTOCOL_NUMBERS = {"icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58}
 PROTOCOL_NAMES = {number: name for name, number in PROTOCOL_NUMBERS.items()}
@@ -172,29 +177,6 @@ def parse_protocol(value: object, *, field: str = "--protocol", allowed: tuple[s
     return text
 
 
-def parse_host_address(value: str, *, field: str) -> IPAddress:
-    """A single address; HNS's `Any` / `*` wildcards are refused with a hint instead of guessed at."""
-    if str(value).strip().lower() in ("any", "*", "0.0.0.0", "::"):
-        raise InvalidInput(f"invalid {field} {value!r}: give a concrete address, or leave the option out for any")
-    return parse_address(value, field=field)
-
-
-def parse_prefix(value: str, *, field: str) -> IPNetwork:
-    """A CIDR or a bare address (as /32 or /128); host bits set are refused, `Any` is refused."""
-    text = str(value).strip()
-    if text.lower() in ("any", "*"):
-        raise InvalidInput(f"invalid {field} {value!r}: leave the option out to mean any address")
-    try:
-        if "/" in text:
-            prefix = ipaddress.ip_network(text, strict=False)
-            if prefix.network_address != ipaddress.ip_address(text.split("/")[0]):
-                raise InvalidInput(f"invalid {field} {value!r}: host bits are set; did you mean {prefix}?")
-            return prefix
-        return ipaddress.ip_network(text)
-    except ValueError:
-        raise InvalidInput(f"invalid {field} {value!r}: not an address or CIDR") from None
-
-
 @dataclass(frozen=True)
 class PolicyRequest:
     """`policy add` as asked (flags or an HNS policy object), before validation. Fields are raw text."""
@@ -261,8 +243,6 @@ def validate_settings(request: PolicyRequest) -> tuple[PolicyType, Settings]:
                                              ("--dr-mac", request.dr_mac)) if not value]
         if missing:
             raise InvalidInput(f"a remote subnet route needs {', '.join(missing)}", hns_name="HCN_E_INVALID_POLICY")
-        from hnsctl.models.endpoint import parse_mac
-
         destination = parse_prefix(request.destination, field="--destination")  # type: ignore[arg-type]
         provider = parse_host_address(request.provider_address, field="--provider-address")  # type: ignore[arg-type]
         if destination.version != 4 or provider.version != 4:

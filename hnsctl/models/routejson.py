@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hnsctl.errors import InvalidInput
-from hnsctl.models.hnsjson import _list_of_objects, _reject_unknown
+from hnsctl.models.addresses import parse_host_address, parse_prefix
+from hnsctl.models.hnsjson import list_of_objects, reject_unknown
 from hnsctl.models.lbjson import V1_KEYS, V2_SCHEMA, endpoint_reference, string_list
-from hnsctl.models.policy import PolicyRequest, parse_host_address, parse_prefix
+from hnsctl.models.policy import PolicyRequest
 
 if TYPE_CHECKING:
     from hnsctl.models.policy import Policy
@@ -131,31 +132,31 @@ def is_v2_route_document(doc: dict[str, Any]) -> bool:
 def route_document_from_json(doc: dict[str, Any]) -> RouteDocument:
     """A V1 PolicyList of ROUTE policies or a V2 HostComputeRoute; read-only fields pass, unknown keys are refused."""
     if is_v2_route_document(doc):
-        _reject_unknown(doc, V2_KEYS, path="", kind=KIND)
+        reject_unknown(doc, V2_KEYS, path="", kind=KIND)
         return RouteDocument(tuple(string_list(doc, "HostComputeEndpoints")), _v2_settings(doc))
-    _reject_unknown(doc, V1_KEYS, path="", kind=KIND)
+    reject_unknown(doc, V1_KEYS, path="", kind=KIND)
     routes = []
-    for index, policy in enumerate(_list_of_objects(doc, "Policies")):
+    for index, policy in enumerate(list_of_objects(doc, "Policies")):
         path = f"Policies[{index}]."
         kind = policy.get("Type")
         if not isinstance(kind, str) or kind.strip().upper() != "ROUTE":
             raise _fail(f"invalid JSON field {path}Type {kind!r}: a route policy list holds ROUTE policies "
                         "(ELB policy lists are made with `hnsctl loadbalancer create --json`)")
-        _reject_unknown(policy, V1_ROUTE_KEYS, path=path, kind=KIND)
+        reject_unknown(policy, V1_ROUTE_KEYS, path=path, kind=KIND)
         routes.append(_setting_from(policy, path))
     return RouteDocument(tuple(endpoint_reference(r) for r in string_list(doc, "References")), tuple(routes))
 
 
 def _v2_settings(doc: dict[str, Any]) -> tuple[RouteSetting, ...]:
     """`Setting` (hcsshim) or `Routes` (hns.v2.psm1); both may be there (hnsctl prints both) if they agree."""
-    setting, routes = _list_of_objects(doc, "Setting"), _list_of_objects(doc, "Routes")
+    setting, routes = list_of_objects(doc, "Setting"), list_of_objects(doc, "Routes")
     if setting and routes and setting != routes:
         raise _fail("invalid JSON field Routes: it differs from Setting; give the routes once (Setting or Routes)")
     key, entries = ("Setting", setting) if setting else ("Routes", routes)
     found = []
     for index, entry in enumerate(entries):
         path = f"{key}[{index}]."
-        _reject_unknown(entry, SETTING_KEYS, path=path, kind=KIND)
+        reject_unknown(entry, SETTING_KEYS, path=path, kind=KIND)
         metric = entry.get("Metric", 0)
         if not isinstance(metric, int) or isinstance(metric, bool) or metric < 0:
             raise _fail(f"invalid JSON field {path}Metric: expected a non-negative integer")

@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from hnsctl.errors import Conflict, InvalidInput, NotFound
-from hnsctl.models.network import IPNetwork, Network
+from hnsctl.models.addresses import IPNetwork
+from hnsctl.models.network import Network
 from hnsctl.service.ipam import overlaps
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from hnsctl.backend.base import (
 )
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
+from hnsctl.models.addresses import IPAddress, kernel_mac, parse_address, parse_mac
 from hnsctl.models.endpoint import (
     DEFAULT_IFNAME,
     Endpoint,
@@ -24,19 +25,15 @@ from hnsctl.models.endpoint import (
     default_route,
     generated_mac,
     interface_address,
-    kernel_mac,
-    parse_mac,
     validate_ifname,
 )
 from hnsctl.models.namespace import Namespace
 from hnsctl.models.network import (
     MAC_REWRITE_TYPES,
-    IPAddress,
     Network,
     NetworkRequest,
     NetworkType,
     Subnet,
-    parse_address,
     parse_dns_servers,
     validate_dns_suffix,
 )
@@ -116,7 +113,7 @@ def validate_endpoint_request(request: EndpointRequest) -> ValidatedEndpoint:
 
 def _mac_from_pools(network: Network, taken: set[str]) -> str:
     """HNS hands out endpoint MACs from the network's MacPools, lowest free first."""
-    from hnsctl.models.endpoint import mac_from_number, mac_number
+    from hnsctl.models.addresses import mac_from_number, mac_number
 
     for first, last in network.mac_pools:
         for value in range(mac_number(first), mac_number(last) + 1):

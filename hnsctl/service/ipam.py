@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from hnsctl.models.network import IPAddress, IPNetwork
+from hnsctl.models.addresses import IPAddress, IPNetwork
 
 DEFAULT_POOL = ipaddress.IPv4Network("172.16.0.0/12")
 DEFAULT_PREFIX_LEN = 20

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from hnsctl.errors import Conflict, InvalidInput
 from hnsctl.models import ids
+from hnsctl.models.addresses import parse_address
 from hnsctl.models.network import (
     IMPLEMENTED_TYPES,
     MAC_REWRITE_TYPES,
@@ -23,7 +24,6 @@ from hnsctl.models.network import (
     check_gateway,
     dr_mac_for,
     first_host,
-    parse_address,
     parse_dns_servers,
     parse_subnet,
     validate_dns_suffix,
@@ -76,7 +76,7 @@ class ValidatedRequest:
 
 def _validate_mac_pools(pools: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """Each range's ends parse as unicast MACs and run forwards; endpoints take MACs from them in order."""
-    from hnsctl.models.endpoint import mac_number, parse_mac
+    from hnsctl.models.addresses import mac_number, parse_mac
 
     checked = []
     for i, (start, end) in enumerate(pools):
@@ -156,7 +156,7 @@ def validate_request(request: NetworkRequest) -> ValidatedRequest:
                            "(nat and ics networks always NAT; elsewhere add an outboundnat policy to an endpoint)")
     if request.outbound_nat_exceptions and not request.outbound_nat:
         raise InvalidInput("--outbound-nat-exception needs --outbound-nat")
-    from hnsctl.models.policy import parse_prefix
+    from hnsctl.models.addresses import parse_prefix
 
     outbound_exceptions = tuple(str(parse_prefix(e, field="--outbound-nat-exception")) for e in request.outbound_nat_exceptions)
     vlan = None

@@ -12,7 +12,7 @@ from hnsctl.backend.base import (
     NetworkPlan,
     VxlanSpec,
 )
-from hnsctl.models.endpoint import kernel_mac
+from hnsctl.models.addresses import kernel_mac
 from hnsctl.models.network import MAC_REWRITE_TYPES, Network, NetworkType
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import PortMapSpec
 from hnsctl.errors import HnsError
-from hnsctl.models.endpoint import kernel_mac
+from hnsctl.models.addresses import kernel_mac
 from hnsctl.models.network import MAC_REWRITE_TYPES
 from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
 from hnsctl.service.endpoint import interface_config, port_spec, remote_entries

@@ -12,7 +12,7 @@ from hnsctl.backend import lbrules
 from hnsctl.backend.base import LbFrontend, LoadBalancerSpec
 from hnsctl.errors import InvalidInput
 from hnsctl.models import lbjson
-from hnsctl.models.codec import loadbalancer_from_record, loadbalancer_to_record
+from hnsctl.models.lbcodec import loadbalancer_from_record, loadbalancer_to_record
 from hnsctl.models.loadbalancer import (
     Distribution,
     LoadBalancer,

@@ -1,4 +1,4 @@
-"""models/codec.py: Network <-> TOML record. Strict: a record that does not decode is corrupt."""
+"""models/networkcodec.py and codec.py: Network <-> TOML record. Strict: a record that does not decode is corrupt."""
 
 from __future__ import annotations
 
@@ -12,13 +12,9 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hnsctl.models.codec import (
-    SCHEMA_VERSION,
-    CodecError,
-    network_from_record,
-    network_to_record,
-)
+from hnsctl.models.codec import SCHEMA_VERSION, CodecError
 from hnsctl.models.network import Network
+from hnsctl.models.networkcodec import network_from_record, network_to_record
 from tests.unit.strategies import networks
 
 

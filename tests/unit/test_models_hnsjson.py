@@ -1,4 +1,4 @@
-"""models/hnsjson.py: the HNS V1 / HCN V2 JSON contract (field names scripts ported from Windows read)."""
+"""models/networkjson.py and hnsjson.py: the HNS V1 / HCN V2 network JSON contract (field names scripts ported from Windows read)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,7 @@ from typer.testing import CliRunner
 
 from hnsctl.errors import ExitCode, InvalidInput
 from hnsctl.models import ids
-from hnsctl.models.hnsjson import (
-    load_document,
-    network_request_from_document,
-    network_to_v1,
-    network_to_v2,
-)
+from hnsctl.models.hnsjson import load_document
 from hnsctl.models.network import (
     Network,
     NetworkRequest,
@@ -30,6 +25,7 @@ from hnsctl.models.network import (
     parse_dns_servers,
     parse_subnet,
 )
+from hnsctl.models.networkjson import network_request_from_document, network_to_v1, network_to_v2
 from tests.unit.strategies import networks
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hns"

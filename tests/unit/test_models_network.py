@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hnsctl.errors import ExitCode, InvalidInput
+from hnsctl.models.addresses import parse_address
 from hnsctl.models.network import (
     NetworkType,
     check_gateway,
     first_host,
-    parse_address,
     parse_dns_servers,
     parse_subnet,
     validate_dns_suffix,

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hnsctl.backend.base import EndpointAclSpec
 from hnsctl.backend.nftrules import acl_commands, port_map_command
 from hnsctl.errors import InvalidInput
-from hnsctl.models import hnsjson
-from hnsctl.models.codec import policy_from_record, policy_to_record
+from hnsctl.models import policyjson
 from hnsctl.models.policy import Acl, Policy, PolicyRequest, PolicyType, validate_settings
+from hnsctl.models.policycodec import policy_from_record, policy_to_record
 
 ENDPOINT = "0b7e4c2a-1111-4222-8333-444455556666"
 
@@ -100,14 +100,14 @@ def test_policy_records_round_trip_through_toml(req: PolicyRequest, sequence: in
 def test_hns_json_round_trip_v1_and_v2(req: PolicyRequest) -> None:
     kind, settings = validate_settings(req)
     policy = Policy("9f00aa11-1111-4222-8333-444455556666", ENDPOINT, kind, settings)
-    for shape in (hnsjson.policy_to_v1(policy), hnsjson.policy_to_v2(policy)):
-        again = hnsjson.policy_request_from_document(shape, type_hint=kind.value, endpoint="web")
+    for shape in (policyjson.policy_to_v1(policy), policyjson.policy_to_v2(policy)):
+        again = policyjson.policy_request_from_document(shape, type_hint=kind.value, endpoint="web")
         assert validate_settings(again) == (kind, settings)
 
 
 def test_policy_document_type_must_agree_with_the_command() -> None:
     with pytest.raises(InvalidInput, match="Type"):
-        hnsjson.policy_request_from_document({"Type": "QOS", "MaximumOutgoingBandwidthInBytes": 5000}, type_hint="acl", endpoint="web")
+        policyjson.policy_request_from_document({"Type": "QOS", "MaximumOutgoingBandwidthInBytes": 5000}, type_hint="acl", endpoint="web")
 
 
 def acl(action: str, priority: int, **fields: object) -> Acl:

@@ -9,13 +9,21 @@ from pathlib import Path
 import pytest
 
 from hnsctl.errors import ExitCode, InvalidInput
-from hnsctl.models import hnsjson, lbjson, namespacejson, routejson
+from hnsctl.models import (
+    endpointjson,
+    hnsjson,
+    lbjson,
+    namespacejson,
+    networkjson,
+    policyjson,
+    routejson,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hns"
 PARSERS = {
-    "network": hnsjson.network_request_from_document,
-    "endpoint": hnsjson.endpoint_request_from_document,
-    "policy": lambda doc: hnsjson.policy_request_from_document(doc, type_hint=None, endpoint="pod"),
+    "network": networkjson.network_request_from_document,
+    "endpoint": endpointjson.endpoint_request_from_document,
+    "policy": lambda doc: policyjson.policy_request_from_document(doc, type_hint=None, endpoint="pod"),
     "route": lambda doc: routejson.route_document_from_json(doc).requests(),
     "namespace": namespacejson.namespace_request_from_document,
     "loadbalancer": lbjson.loadbalancer_request_from_document,
@@ -57,24 +65,24 @@ def test_real_document(path: Path) -> None:
 
 
 def test_network_documents_keep_their_meaning() -> None:
-    flannel = hnsjson.network_request_from_document(json.loads((FIXTURES / "network-flannel-v2-overlay-vxlan0.json").read_text()))
+    flannel = networkjson.network_request_from_document(json.loads((FIXTURES / "network-flannel-v2-overlay-vxlan0.json").read_text()))
     assert (flannel.type, flannel.vsid, flannel.adapter, flannel.flags) == ("Overlay", 4096, "Ethernet", 8)
-    moby = hnsjson.network_request_from_document(json.loads((FIXTURES / "network-moby-v1-overlay-swarm.json").read_text()))
+    moby = networkjson.network_request_from_document(json.loads((FIXTURES / "network-moby-v1-overlay-swarm.json").read_text()))
     assert moby.vsid == 4097  # from Subnets[].Policies
-    pools = hnsjson.network_request_from_document(json.loads((FIXTURES / "network-hcsshim-v2-nat-gotestnat.json").read_text()))
+    pools = networkjson.network_request_from_document(json.loads((FIXTURES / "network-hcsshim-v2-nat-gotestnat.json").read_text()))
     assert pools.mac_pools == (("00-15-5D-52-C0-00", "00-15-5D-52-CF-FF"),)
-    printed = hnsjson.network_request_from_document(json.loads((FIXTURES / "network-netrestore-v1-nat-printed.json").read_text()))
+    printed = networkjson.network_request_from_document(json.loads((FIXTURES / "network-netrestore-v1-nat-printed.json").read_text()))
     assert printed.vlan is None  # VLAN 1 is what Windows prints for "untagged"
-    docker = hnsjson.network_request_from_document({"Name": "DockerNAT (1)", "Type": "nat", "Subnets": [{"AddressPrefix": "0.0.0.0/0"}]})
+    docker = networkjson.network_request_from_document({"Name": "DockerNAT (1)", "Type": "nat", "Subnets": [{"AddressPrefix": "0.0.0.0/0"}]})
     assert docker.subnets == ()  # Docker's "pick one"
 
 
 def test_endpoint_documents_keep_their_meaning() -> None:
-    overlay = hnsjson.endpoint_request_from_document(json.loads((FIXTURES / "endpoint-cni-v1-winoverlay-sample.json").read_text()))
+    overlay = endpointjson.endpoint_request_from_document(json.loads((FIXTURES / "endpoint-cni-v1-winoverlay-sample.json").read_text()))
     assert [p.type for p in overlay.policies] == ["outboundnat", "route"]
-    remote = hnsjson.endpoint_request_from_document(json.loads((FIXTURES / "endpoint-moby-v1-overlay-remote-peer.json").read_text()))
+    remote = endpointjson.endpoint_request_from_document(json.loads((FIXTURES / "endpoint-moby-v1-overlay-remote-peer.json").read_text()))
     assert remote.remote and remote.provider_address == "10.0.0.5"
-    nameless = hnsjson.endpoint_request_from_document({"HostComputeNetwork": "x", "SchemaVersion": {"Major": 2, "Minor": 0}})
+    nameless = endpointjson.endpoint_request_from_document({"HostComputeNetwork": "x", "SchemaVersion": {"Major": 2, "Minor": 0}})
     assert nameless.name.startswith("endpoint-") and nameless.id
 
 
@@ -178,9 +186,9 @@ def test_bad_namespace_documents_name_the_field(document: dict, words: str) -> N
 
 def test_unknown_keys_are_still_refused_with_their_path() -> None:
     with pytest.raises(InvalidInput, match="Subnets\\[0\\].Gateway"):
-        hnsjson.network_request_from_document({"Name": "n", "Subnets": [{"AddressPrefix": "10.0.0.0/24", "Gateway": "10.0.0.1"}]})
+        networkjson.network_request_from_document({"Name": "n", "Subnets": [{"AddressPrefix": "10.0.0.0/24", "Gateway": "10.0.0.1"}]})
     with pytest.raises(InvalidInput, match="not supported: IP set"):
-        hnsjson.network_request_from_document({"Name": "n", "Policies": [{"Type": "SetPolicy", "Settings": {}}],
+        networkjson.network_request_from_document({"Name": "n", "Policies": [{"Type": "SetPolicy", "Settings": {}}],
                                                "SchemaVersion": {"Major": 2, "Minor": 0}})
 
 

@@ -15,8 +15,8 @@ import pytest
 import tomli_w
 
 from hnsctl.errors import CorruptState, ExitCode, StateLocked
-from hnsctl.models.codec import network_to_record
 from hnsctl.models.network import Network, NetworkType, Subnet
+from hnsctl.models.networkcodec import network_to_record
 from hnsctl.store import Store, atomic
 from hnsctl.store.atomic import ensure_private_dir, remove_durably, write_atomic
 from hnsctl.store.lock import StateLock, read_holder
