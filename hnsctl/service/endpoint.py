@@ -7,13 +7,7 @@ import datetime
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from hnsctl.backend.base import (
-    Backend,
-    InterfaceConfig,
-    InterfaceCounters,
-    PortSpec,
-    RemoteSpec,
-)
+from hnsctl.backend.base import Backend, InterfaceCounters
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import (
@@ -21,9 +15,7 @@ from hnsctl.models.endpoint import (
     Endpoint,
     EndpointRequest,
     EndpointState,
-    default_route,
     generated_mac,
-    interface_address,
     kernel_mac,
     parse_mac,
     validate_ifname,
@@ -41,15 +33,15 @@ from hnsctl.models.network import (
     validate_dns_suffix,
 )
 from hnsctl.models.policy import Policy
-from hnsctl.service import checks, ipam
+from hnsctl.service import ipam
 from hnsctl.service.faults import fault_point
-from hnsctl.service.namespace import NamespaceService, resolve_namespace
-from hnsctl.service.network import (
-    DEFAULT_NETWORK_NAME,
-    NetworkService,
-    validate_request,
-)
+from hnsctl.service.lookup import resolve_endpoint, resolve_network
+from hnsctl.service.namespace import NamespaceService
+from hnsctl.service.network import DEFAULT_NETWORK_NAME, NetworkService, validate_request
+from hnsctl.service.plan import interface_config, port_spec, remote_entries
+from hnsctl.service.policies import apply_interface_policies
 from hnsctl.service.revert import Reverter
+from hnsctl.service.teardown import detach_endpoint, teardown_endpoints
 from hnsctl.store import Store
 
 if TYPE_CHECKING:
@@ -127,13 +119,6 @@ def _mac_from_pools(network: Network, taken: set[str]) -> str:
                    hint="give one with --mac, or widen the network's MacPools", hns_name="HCN_E_INVALID_ENDPOINT")
 
 
-def resolve_endpoint(reference: str, endpoints: list[Endpoint]) -> Endpoint:
-    return checks.resolve(
-        reference, endpoints, kind="endpoint", key_id=lambda e: e.id, key_name=lambda e: e.name,
-        hns_name="HCN_E_ENDPOINT_NOT_FOUND",
-    )
-
-
 def _check_lan_address(network: Network, ip: IPAddress | None) -> None:
     """A transparent network's subnet is a real LAN: its addresses are not hnsctl's to hand out."""
     if ip is None:
@@ -142,104 +127,6 @@ def _check_lan_address(network: Network, ip: IPAddress | None) -> None:
     host = {i.ip for i in network.uplink.ipv4_interfaces} if network.uplink else set()
     if ip in host:
         raise Conflict(f"--ip {ip}: that is this host's own address on {network.uplink.adapter}", hns_name="HCN_E_ADDR_INVALID_OR_RESERVED")  # type: ignore[union-attr]
-
-
-def remote_entries(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec | None:
-    """A remote endpoint's kernel entries: on overlay networks its FDB/neighbour/route entries; on l2bridge
-    none (the LAN, or the host's routes to other nodes, reach it; it is a record for load balancers)."""
-    if network.overlay is None:
-        return None
-    return remote_spec(endpoint, network, others)
-
-
-def remote_spec(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec:
-    """The overlay entries of a remote endpoint; a /32 route only when it is outside the network's subnets."""
-    inside = any(endpoint.ip in s.prefix for s in network.subnets)
-    shared = any(o.id != endpoint.id and o.remote and o.mac == endpoint.mac for o in others or [])
-    return RemoteSpec(bridge=network.bridge_name, vxlan=network.vxlan_name, neighbour=str(endpoint.ip), mac=kernel_mac(endpoint.mac),
-                      provider_address=endpoint.provider_address, route=None if inside else f"{endpoint.ip}/32", shared_mac=shared)
-
-
-def port_spec(endpoint: Endpoint, network: Network) -> PortSpec:
-    return PortSpec(
-        owner=endpoint.id,
-        host_side=endpoint.host_side,
-        parked_name=endpoint.parked_name,
-        bridge=network.bridge_name,
-        mac=kernel_mac(endpoint.mac),
-        mtu=network.mtu,
-        isolated=network.type is NetworkType.L2TUNNEL,
-    )
-
-
-def interface_config(endpoint: Endpoint, *, host: bool) -> InterfaceConfig:
-    return InterfaceConfig(
-        owner=endpoint.id,
-        parked_name=endpoint.parked_name,
-        ifname=endpoint.host_ifname if host else endpoint.ifname,
-        mac=kernel_mac(endpoint.mac),
-        addresses=(interface_address(endpoint),),
-        gateway=str(endpoint.gateway) if endpoint.gateway else None,
-        default_route=default_route(endpoint),
-    )
-
-
-def detach_locked(store: Store, backend: Backend, endpoint: Endpoint, namespace: Namespace | None) -> Endpoint:
-    """Park the container side and record the endpoint as detached; its address stays reserved."""
-    if endpoint.host_attached:
-        backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name)
-        network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
-        if network is not None:
-            backend.mark_host_endpoint(network.bridge_name, kernel_mac(endpoint.mac), False)
-    elif namespace is not None:
-        backend.detach_namespace(namespace.name, endpoint.id, endpoint.parked_name)
-    detached = replace(endpoint, state=EndpointState.DETACHED, namespace_id=None, host_attached=False)
-    store.save_endpoint(detached)
-    if namespace is not None:
-        others = [e for e in store.load_endpoints() if e.id != endpoint.id]
-        _refresh_dns(store, backend, namespace, others)
-    return detached
-
-
-def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]) -> None:
-    """Delete endpoints (used by `network delete --force`): ports, DNS files, records."""
-    namespaces = {n.id: n for n in store.load_namespaces()}
-    touched: dict[str, Namespace] = {}
-    from hnsctl.service.intents import deleting
-    from hnsctl.service.loadbalancer import drop_backend
-    from hnsctl.service.policy import remove_endpoint_policies
-
-    for endpoint in endpoints:
-        with deleting(store, "endpoint", endpoint.id):
-            remove_endpoint_policies(store, backend, endpoint)
-            drop_backend(store, backend, endpoint.id)
-            fault_point("endpoint-delete:policies")
-            network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
-            if endpoint.remote:
-                entries = remote_entries(endpoint, network, store.load_endpoints()) if network is not None else None
-                if entries is not None:
-                    backend.remove_remote(entries)
-            else:
-                if network is not None and network.type in MAC_REWRITE_TYPES and endpoint.ip.version == 4:
-                    backend.l2bridge_endpoint(network.short, str(endpoint.ip), None)
-                if network is not None and endpoint.host_attached:
-                    backend.mark_host_endpoint(network.bridge_name, kernel_mac(endpoint.mac), False)
-                backend.delete_port(endpoint.host_side, endpoint.id)
-            fault_point("endpoint-delete:port")
-            store.remove_endpoint(endpoint.id)
-            fault_point("endpoint-delete:state")
-        if endpoint.namespace_id in namespaces:
-            touched[endpoint.namespace_id] = namespaces[endpoint.namespace_id]  # type: ignore[index]
-    remaining = store.load_endpoints()
-    for namespace in touched.values():
-        _refresh_dns(store, backend, namespace, remaining)
-
-
-def _refresh_dns(store: Store, backend: Backend, namespace: Namespace, endpoints: list[Endpoint]) -> None:
-    from hnsctl.service.namespace import resolv_conf_for
-
-    if backend.namespace_exists(namespace.name):
-        backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, endpoints))
 
 
 NO_GATEWAY = frozenset({"0.0.0.0", "::", "none"})  # New-HnsEndpoint -Gateway 0.0.0.0: no default route
@@ -290,7 +177,7 @@ class EndpointService:
         networks = self.store.load_networks()
         endpoints = self.store.load_endpoints()
         if network is not None:
-            wanted = NetworkService.resolve(network, networks)
+            wanted = resolve_network(network, networks)
             endpoints = [e for e in endpoints if e.network_id == wanted.id]
         views = self._views(endpoints, networks, self.store.load_namespaces(), self.store.load_policies())
         return sorted(views, key=lambda v: v.endpoint.name)
@@ -474,7 +361,7 @@ class EndpointService:
                     hint=f"detach it first: hnsctl endpoint detach {endpoint.name}",
                     hns_name="HCN_E_ENDPOINT_ALREADY_ATTACHED",
                 )
-            network = NetworkService.resolve(endpoint.network_id, self.store.load_networks())
+            network = resolve_network(endpoint.network_id, self.store.load_networks())
             with Reverter() as revert:
                 if not self.backend.port_exists(endpoint.host_side):
                     # the namespace it was in was deleted behind our back and took the pair with it
@@ -491,7 +378,7 @@ class EndpointService:
             endpoint = resolve_endpoint(reference, self.store.load_endpoints())
             if not endpoint.is_attached:
                 return endpoint
-            return detach_locked(self.store, self.backend, endpoint, self._namespace_of(endpoint))
+            return detach_endpoint(self.store, self.backend, endpoint, self._namespace_of(endpoint))
 
     def delete_endpoint(self, reference: str) -> Endpoint:
         self.backend.require_privileges()
@@ -505,7 +392,7 @@ class EndpointService:
     def _check_matches(self, current: Endpoint, request: EndpointRequest, wanted: ValidatedEndpoint) -> None:
         differences = []
         if request.network:
-            network = NetworkService.resolve(request.network, self.store.load_networks())
+            network = resolve_network(request.network, self.store.load_networks())
             if network.id != current.network_id:
                 differences.append(f"network {network.name}")
         if wanted.ip is not None and wanted.ip != current.ip:
@@ -550,8 +437,6 @@ class EndpointService:
         self, endpoint: Endpoint, network: Network, namespace_ref: str | None, *, host: bool, revert: Reverter, others: list[Endpoint]
     ) -> Endpoint:
         """Attach with the lock held; `others` are the recorded endpoints other than this one."""
-        from hnsctl.service.policy import apply_interface_policies
-
         if host:
             self.backend.attach_host(interface_config(endpoint, host=True))
             revert.add("park the host interface", lambda: self.backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name))
@@ -579,7 +464,7 @@ class EndpointService:
     def _network_locked(self, reference: str | None) -> Network:
         networks = self.store.load_networks()
         if reference is not None:
-            return NetworkService.resolve(reference, networks)
+            return resolve_network(reference, networks)
         default = next((n for n in networks if n.name == DEFAULT_NETWORK_NAME), None)
         if default is not None:
             return default
@@ -640,4 +525,4 @@ class EndpointService:
         return ids.fresh_id(shorts)
 
 
-__all__ = ["EndpointService", "EndpointView", "resolve_namespace"]
+__all__ = ["EndpointService", "EndpointView"]

@@ -30,6 +30,8 @@ from hnsctl.models.network import (
 )
 from hnsctl.service import checks, ipam
 from hnsctl.service.faults import fault_point
+from hnsctl.service.lookup import resolve_network
+from hnsctl.service.teardown import teardown_endpoints
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -247,7 +249,7 @@ class NetworkService:
         return [NetworkView(n, counts.get(n.id, 0), policies.get(n.id, ())) for n in sorted(networks, key=lambda n: n.name)]
 
     def get_network(self, reference: str) -> NetworkView:
-        network = self.resolve(reference, self.store.load_networks())
+        network = resolve_network(reference, self.store.load_networks())
         return NetworkView(network, self.store.endpoint_counts().get(network.id, 0), self._network_policies([network]).get(network.id, ()))
 
     def _network_policies(self, networks: list[Network]) -> dict[str, tuple[Policy, ...]]:
@@ -398,7 +400,7 @@ class NetworkService:
         """Remove-HnsNetwork. A network with endpoints is in use (exit 4) unless `force` deletes them first."""
         self.backend.require_privileges()
         with self.store.lock():
-            network = self.resolve(reference, self.store.load_networks())
+            network = resolve_network(reference, self.store.load_networks())
             self.delete_locked(network, force=force)
         return network
 
@@ -419,8 +421,6 @@ class NetworkService:
                 hns_name="HCN_E_ENTITY_HAS_REFERENCES",
             )
         if endpoints:
-            from hnsctl.service.endpoint import teardown_endpoints
-
             teardown_endpoints(self.store, self.backend, endpoints)
         from hnsctl.service.intents import deleting
         from hnsctl.service.plan import plan_network
@@ -515,17 +515,6 @@ class NetworkService:
             if bridge not in taken_bridges and not self.backend.link_exists(bridge):
                 return candidate
         raise Conflict("choosing a network ID: no free bridge name found", hint="run `hnsctl reconcile` to remove leftovers")
-
-    @staticmethod
-    def resolve(reference: str, networks: list[Network]) -> Network:
-        return checks.resolve(
-            reference,
-            networks,
-            kind="network",
-            key_id=lambda n: n.id,
-            key_name=lambda n: n.name,
-            hns_name="HCN_E_NETWORK_NOT_FOUND",
-        )
 
 
 def _switch_of(adapter: str, existing: list[Network]) -> Network | None:

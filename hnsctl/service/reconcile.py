@@ -15,19 +15,14 @@ from hnsctl.backend.base import PortMapSpec
 from hnsctl.errors import HnsError
 from hnsctl.models.endpoint import kernel_mac
 from hnsctl.models.network import MAC_REWRITE_TYPES
-from hnsctl.models.policy import Acl, OutboundNat, PortMapping, Qos, RemoteSubnetRoute
-from hnsctl.service.endpoint import interface_config, port_spec, remote_entries
-from hnsctl.service.namespace import resolv_conf_for
-from hnsctl.service.plan import plan_network
-from hnsctl.service.policy import (
-    acl_spec,
-    apply_interface_policies,
-    attached_interface,
-    outbound_spec,
-    port_map_spec,
-    remote_subnet_spec,
-    route_entry,
-)
+from hnsctl.models.policy import PolicyType
+from hnsctl.service.dns import resolv_conf_for
+from hnsctl.service.plan import interface_config, plan_network, port_spec, remote_entries
+from hnsctl.service.policies import DRIVERS, NETWORK_DRIVERS, Scene, apply_interface_policies
+from hnsctl.service.policies.base import Observed
+from hnsctl.service.policies.nat import mapping_key
+from hnsctl.service.policies.overlay import NetworkScene
+from hnsctl.service.policy import remove_from_kernel
 
 if TYPE_CHECKING:
     from hnsctl.backend.base import Backend, OwnedLink
@@ -153,25 +148,12 @@ class ReconcileService:
             self.backend.remove_remote(entries)
 
     def _finish_policy_delete(self, policy_id: str) -> None:
-        policy = next((p for p in self.store.load_policies() if p.id == policy_id), None)
+        policies = self.store.load_policies()
+        policy = next((p for p in policies if p.id == policy_id), None)
         if policy is None:
             return
-        if policy.network_id:  # RemoteSubnetRoute: untagged entries, removed before the record
-            network = next((n for n in self.store.load_networks() if n.id == policy.network_id), None)
-            if network is not None and isinstance(policy.settings, RemoteSubnetRoute):
-                self.backend.remove_remote(remote_subnet_spec(policy, network, self.store.load_policies(), self.store.load_endpoints()))
-            self.store.remove_policy(policy_id)
-            return
-        endpoint = next((e for e in self.store.load_endpoints() if e.id == policy.endpoint_id), None)
-        namespace = next((n for n in self.store.load_namespaces() if endpoint and n.id == endpoint.namespace_id), None)
-        where = attached_interface(endpoint, namespace) if endpoint else None
-        if where is not None and isinstance(policy.settings, Qos):
-            self.backend.set_qos(where[0], where[1], None)
-        elif where is not None and endpoint is not None and not isinstance(policy.settings, (PortMapping, OutboundNat, Acl)):
-            self.backend.set_routes(where[0], where[1], [], [route_entry(policy, endpoint)[0]])
+        remove_from_kernel(self.store, self.backend, policy, policies)  # untagged overlay entries before the record
         self.store.remove_policy(policy_id)
-        if endpoint is not None and isinstance(policy.settings, Acl):
-            self.backend.apply_endpoint_acls(acl_spec(endpoint, self.store.load_policies()))
 
 
 class _Run:
@@ -256,7 +238,7 @@ class _Run:
         """After a reboot the sysctls are back at their defaults: NAT policies need forwarding, and on
         l2bridge/l2tunnel br_netfilter, as when they were added."""
         nat_networks = {endpoints[p.endpoint_id].network_id for p in self.policy_list
-                        if isinstance(p.settings, (PortMapping, OutboundNat)) and p.endpoint_id in endpoints}
+                        if not p.network_id and DRIVERS[p.type].needs_mapping and p.endpoint_id in endpoints}
         if nat_networks:
             self.backend.enable_forwarding(4)
         if any(networks[n].type in MAC_REWRITE_TYPES for n in nat_networks if n in networks):
@@ -337,8 +319,7 @@ class _Run:
         endpoints = {e.id: e for e in self.endpoint_list}
         networks = {n.id: n for n in self.network_list}
         namespaces = {n.id: n for n in self.namespace_list}
-        mapped = self.backend.port_mappings()
-        acl_repaired: set[str] = set()
+        observed = Observed(self.backend, self.firewall_owners)
         if self.repair:
             self._nat_prerequisites(endpoints, networks)
         for policy in self.policy_list:
@@ -349,43 +330,18 @@ class _Run:
             if endpoint is None:
                 self.found("policy", policy.id[:8], policy.id, "its endpoint is not recorded", f"nothing (remove it: hnsctl policy remove {policy.id})")
                 continue
-            s = policy.settings
-            if isinstance(s, PortMapping):
-                spec = port_map_spec(policy, endpoint)
-                if (spec.protocol, spec.external_port, spec.vip) not in mapped:
-                    self.found("policy", f"{endpoint.name} {s.protocol}/{s.external_port}", policy.id, "port mapping missing from nftables", "re-add it")
-                    if self.repair:
-                        self.backend.add_port_mapping(spec)
-            elif isinstance(s, Acl):
-                if endpoint.id not in self.firewall_owners and endpoint.id not in acl_repaired:
-                    acl_repaired.add(endpoint.id)
-                    self.found("policy", f"{endpoint.name} acl", policy.id, "ACL chains missing", "rebuild them")
-                    if self.repair:
-                        self.backend.apply_endpoint_acls(acl_spec(endpoint, self.policy_list))
-            elif isinstance(s, OutboundNat):
-                network = networks.get(endpoint.network_id)
-                if network is not None and policy.id not in self.firewall_owners:
-                    self.found("policy", f"{endpoint.name} outboundnat", policy.id, "outbound NAT rules missing", "re-apply them")
-                    if self.repair:
-                        self.backend.apply_outbound_nat(outbound_spec(policy, endpoint, network))
-            else:
-                namespace = namespaces.get(endpoint.namespace_id) if endpoint.namespace_id else None
-                where = attached_interface(endpoint, namespace)
-                if where is None:
-                    continue
-                if isinstance(s, Qos):
-                    missing = self.backend.qos_rate(where[0], where[1]) != s.max_bandwidth
-                else:
-                    missing = route_entry(policy, endpoint)[0] not in self.backend.interface_routes(where[0], where[1])
-                if missing:
-                    self.found("policy", f"{endpoint.name} {policy.type.value}", policy.id, f"{policy.type.value} not applied on {where[1]}", "re-apply it")
-                    if self.repair:
-                        apply_interface_policies(self.backend, endpoint, namespace, self.policy_list)
-        wanted = {
-            (p.settings.protocol, p.settings.external_port, str(p.settings.vip) if p.settings.vip else None)
-            for p in self.policy_list if isinstance(p.settings, PortMapping)
-        }
-        for protocol, port, vip in sorted(mapped - wanted, key=str):
+            network = networks.get(endpoint.network_id)
+            if network is None:
+                continue  # reported with the endpoint
+            scene = Scene(self.backend, endpoint, network, namespaces.get(endpoint.namespace_id or ""), self.policy_list)
+            driver = DRIVERS[policy.type]
+            drift = driver.drift(scene, policy, observed)
+            if drift is not None:
+                self.found("policy", drift[0], policy.id, drift[1], drift[2])
+                if self.repair:
+                    driver.repair(scene, policy)
+        wanted = {mapping_key(p.settings) for p in self.policy_list if p.type is PolicyType.PORT_MAPPING}
+        for protocol, port, vip in sorted(observed.port_mappings - wanted, key=str):
             self.found("orphan", f"{protocol}/{port}", vip or "*", "port mapping with no policy behind it", "remove it")
             if self.repair:
                 self.backend.remove_port_mapping(PortMapSpec(protocol, port, vip, "0.0.0.0", 0))
@@ -396,13 +352,13 @@ class _Run:
             if self.repair:
                 self.store.remove_policy(policy.id)
             return
-        if isinstance(policy.settings, RemoteSubnetRoute):
-            spec = remote_subnet_spec(policy, network, self.policy_list, self.endpoint_list)
-            if not self.backend.remote_present(spec):
-                self.found("policy", f"{network.name} {policy.settings.destination}", policy.id,
-                           "remote subnet route or its overlay entries are missing", "re-add them")
-                if self.repair:
-                    self.backend.apply_remote(spec)
+        driver = NETWORK_DRIVERS[policy.type]
+        scene = NetworkScene(self.backend, network, self.policy_list, self.endpoint_list)
+        drift = driver.drift(scene, policy)
+        if drift is not None:
+            self.found("policy", drift[0], policy.id, drift[1], drift[2])
+            if self.repair:
+                driver.repair(scene, policy)
 
     def loadbalancers(self) -> None:
         """Backends whose endpoint is gone leave the record; a kernel that differs from the record is rewritten."""
