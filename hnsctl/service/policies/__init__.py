@@ -9,7 +9,11 @@ from hnsctl.service.policies.acl import AclDriver
 from hnsctl.service.policies.base import PolicyDriver, Scene, attached_interface
 from hnsctl.service.policies.interface import QosDriver, RouteDriver
 from hnsctl.service.policies.nat import OutboundNatDriver, PortMappingDriver
-from hnsctl.service.policies.overlay import HostRouteDriver, NetworkPolicyDriver, RemoteSubnetRouteDriver
+from hnsctl.service.policies.overlay import (
+    HostRouteDriver,
+    NetworkPolicyDriver,
+    RemoteSubnetRouteDriver,
+)
 
 if TYPE_CHECKING:
     from hnsctl.backend.base import Backend

@@ -8,7 +8,13 @@ from hnsctl.backend.base import OutboundNatSpec, PortMapSpec
 from hnsctl.errors import Conflict, InvalidInput
 from hnsctl.models.network import MAC_REWRITE_TYPES
 from hnsctl.models.policy import OutboundNat, PolicyType, PortMapping
-from hnsctl.service.policies.base import CheckContext, Observed, PolicyDriver, Scene, prepare_nat
+from hnsctl.service.policies.base import (
+    CheckContext,
+    Observed,
+    PolicyDriver,
+    Scene,
+    prepare_nat,
+)
 
 if TYPE_CHECKING:
     from hnsctl.models.endpoint import Endpoint
