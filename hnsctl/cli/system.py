@@ -10,6 +10,7 @@ from hnsctl import __version__
 from hnsctl.cli import context
 from hnsctl.cli.options import OutputOpt, use_output
 from hnsctl.cli.render import OutputFormat, print_json, print_lines, print_table
+from hnsctl.errors import MultipleErrors
 
 
 def version(ctx: typer.Context, output: OutputOpt = OutputFormat.table) -> None:
@@ -23,21 +24,27 @@ def version(ctx: typer.Context, output: OutputOpt = OutputFormat.table) -> None:
 
 
 def _print_differences(differences: list, output: OutputFormat, *, repaired: bool) -> None:
+    """The differences found; those whose repair failed carry their error, and the command then fails
+    with the worst of their exit codes (after every other difference was repaired)."""
+    failures = [d.failure for d in differences if d.failure is not None]
     if output is OutputFormat.json:
         print_json({
             "Repaired": repaired,
             "Differences": [
-                {"Kind": d.kind, "Name": d.name, "ID": d.object_id, "Problem": d.problem, "Action": d.action}
+                {"Kind": d.kind, "Name": d.name, "ID": d.object_id, "Problem": d.problem, "Action": d.action,
+                 "Error": d.failure.message if d.failure is not None else None}
                 for d in differences
             ],
         })
-        return
-    if not differences:
+    elif not differences:
         print_lines(["in sync: the kernel matches the recorded state"])
-        return
-    print_table(["KIND", "NAME", "PROBLEM", "ACTION"], [[d.kind, d.name, d.problem, d.action] for d in differences])
-    verb = "repaired" if repaired else "would be repaired (dry run)"
-    print_lines([f"{len(differences)} difference(s) {verb}"])
+    else:
+        print_table(["KIND", "NAME", "PROBLEM", "ACTION"], [[d.kind, d.name, d.problem, d.action] for d in differences])
+        verb = "repaired" if repaired else "would be repaired (dry run)"
+        done = len(differences) - len(failures)
+        print_lines([f"{done} difference(s) {verb}" + (f", {len(failures)} could not be" if failures else "")])
+    if failures:
+        raise MultipleErrors(failures)
 
 
 def restore(ctx: typer.Context, output: OutputOpt = OutputFormat.table) -> None:

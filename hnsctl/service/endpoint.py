@@ -7,24 +7,14 @@ import datetime
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from hnsctl.backend.base import (
-    Backend,
-    InterfaceConfig,
-    InterfaceCounters,
-    PortSpec,
-    RemoteSpec,
-)
+from hnsctl.backend.base import Backend, InterfaceCounters
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
-from hnsctl.models.addresses import IPAddress, kernel_mac, parse_address, parse_mac
+from hnsctl.models.addresses import kernel_mac, parse_address
 from hnsctl.models.endpoint import (
-    DEFAULT_IFNAME,
     Endpoint,
     EndpointRequest,
     EndpointState,
-    default_route,
-    generated_mac,
-    interface_address,
     validate_ifname,
 )
 from hnsctl.models.namespace import Namespace
@@ -33,26 +23,35 @@ from hnsctl.models.network import (
     Network,
     NetworkRequest,
     NetworkType,
-    Subnet,
-    parse_dns_servers,
-    validate_dns_suffix,
 )
 from hnsctl.models.policy import Policy
-from hnsctl.service import checks, ipam
+from hnsctl.service.endpoint_addressing import (
+    NO_GATEWAY,
+    ValidatedEndpoint,
+    check_lan_address,
+    choose_address,
+    choose_mac,
+    endpoint_addressing,
+    subnet_for,
+    validate_endpoint_request,
+)
 from hnsctl.service.faults import fault_point
-from hnsctl.service.namespace import NamespaceService, resolve_namespace
+from hnsctl.service.lookup import resolve_endpoint, resolve_network
+from hnsctl.service.namespace import NamespaceService
 from hnsctl.service.network import (
     DEFAULT_NETWORK_NAME,
     NetworkService,
     validate_request,
 )
+from hnsctl.service.plan import interface_config, port_spec, remote_entries
+from hnsctl.service.policies import apply_interface_policies
 from hnsctl.service.revert import Reverter
+from hnsctl.service.teardown import detach_endpoint, teardown_endpoints
 from hnsctl.store import Store
 
 if TYPE_CHECKING:
     from hnsctl.service.policy import PolicyService
 
-MAX_MAC_ATTEMPTS = 64
 REMOTE_ENDPOINT_TYPES = frozenset({NetworkType.OVERLAY, NetworkType.L2BRIDGE, NetworkType.L2TUNNEL})
 
 
@@ -62,214 +61,6 @@ class EndpointView:
     network: Network | None
     namespace: Namespace | None
     policies: tuple[Policy, ...] = ()
-
-
-@dataclass(frozen=True)
-class ValidatedEndpoint:
-    name: str
-    ip: IPAddress | None
-    mac: str | None
-    dns_servers: tuple[str, ...] | None
-    dns_suffix: str | None
-    ifname: str
-    id: str | None
-
-
-def validate_endpoint_request(request: EndpointRequest) -> ValidatedEndpoint:
-    """Field checks that need neither state nor kernel; they run before the lock."""
-    name = ids.validate_name(request.name, field="endpoint name")
-    ip = parse_address(request.ip, field="--ip") if request.ip else None
-    mac = parse_mac(request.mac) if request.mac else None
-    ifname = validate_ifname(request.ifname) if request.ifname else DEFAULT_IFNAME
-    if request.namespace and request.host:
-        raise InvalidInput("--namespace and --host exclude each other: an endpoint lives in one place")
-    if request.remote or request.provider_address:
-        if not request.remote:
-            raise InvalidInput("--provider-address is for remote endpoints: add --remote")
-        if ip is None:
-            raise InvalidInput("a remote endpoint needs --ip: its address on the other host (and, on overlay, --provider-address)",
-                               hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
-        if request.namespace or request.host:
-            raise InvalidInput("a remote endpoint lives on another host: --namespace and --host do not apply",
-                               hns_name="HCN_E_INVALID_REMOTE_ENDPOINT_OPERATION")
-        if ip is not None and ip.version != 4:
-            raise InvalidInput(f"invalid --ip {ip}: remote endpoints are IPv4 (the overlay's underlay is IPv4)")
-        parse_address(request.provider_address, field="--provider-address")
-    endpoint_id = None
-    if request.id:
-        endpoint_id = ids.normalize_id(request.id)
-        if not ids.is_guid(endpoint_id):
-            raise InvalidInput(f"invalid ID {request.id!r}: expected a GUID", hns_name="HCN_E_GUID_CONVERSION_FAILURE")
-    return ValidatedEndpoint(
-        name=name,
-        ip=ip,
-        mac=mac,
-        dns_servers=parse_dns_servers(request.dns_servers) if request.dns_servers else None,
-        dns_suffix=validate_dns_suffix(request.dns_suffix) if request.dns_suffix is not None else None,
-        ifname=ifname,
-        id=endpoint_id,
-    )
-
-
-def _mac_from_pools(network: Network, taken: set[str]) -> str:
-    """HNS hands out endpoint MACs from the network's MacPools, lowest free first."""
-    from hnsctl.models.addresses import mac_from_number, mac_number
-
-    for first, last in network.mac_pools:
-        for value in range(mac_number(first), mac_number(last) + 1):
-            mac = mac_from_number(value)
-            if mac not in taken:
-                return mac
-    raise Conflict(f"choosing a MAC on network {network.name!r}: its MacPools have no free address left",
-                   hint="give one with --mac, or widen the network's MacPools", hns_name="HCN_E_INVALID_ENDPOINT")
-
-
-def resolve_endpoint(reference: str, endpoints: list[Endpoint]) -> Endpoint:
-    return checks.resolve(
-        reference, endpoints, kind="endpoint", key_id=lambda e: e.id, key_name=lambda e: e.name,
-        hns_name="HCN_E_ENDPOINT_NOT_FOUND",
-    )
-
-
-def _check_lan_address(network: Network, ip: IPAddress | None) -> None:
-    """A transparent network's subnet is a real LAN: its addresses are not hnsctl's to hand out."""
-    if ip is None:
-        raise InvalidInput(f"endpoints on transparent network {network.name!r} need --ip: the LAN's addresses belong to the LAN "
-                           "(hnsctl runs no DHCP); pick one nobody else uses")
-    host = {i.ip for i in network.uplink.ipv4_interfaces} if network.uplink else set()
-    if ip in host:
-        raise Conflict(f"--ip {ip}: that is this host's own address on {network.uplink.adapter}", hns_name="HCN_E_ADDR_INVALID_OR_RESERVED")  # type: ignore[union-attr]
-
-
-def remote_entries(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec | None:
-    """A remote endpoint's kernel entries: on overlay networks its FDB/neighbour/route entries; on l2bridge
-    none (the LAN, or the host's routes to other nodes, reach it; it is a record for load balancers)."""
-    if network.overlay is None:
-        return None
-    return remote_spec(endpoint, network, others)
-
-
-def remote_spec(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec:
-    """The overlay entries of a remote endpoint; a /32 route only when it is outside the network's subnets."""
-    inside = any(endpoint.ip in s.prefix for s in network.subnets)
-    shared = any(o.id != endpoint.id and o.remote and o.mac == endpoint.mac for o in others or [])
-    return RemoteSpec(bridge=network.bridge_name, vxlan=network.vxlan_name, neighbour=str(endpoint.ip), mac=kernel_mac(endpoint.mac),
-                      provider_address=endpoint.provider_address, route=None if inside else f"{endpoint.ip}/32", shared_mac=shared)
-
-
-def port_spec(endpoint: Endpoint, network: Network) -> PortSpec:
-    return PortSpec(
-        owner=endpoint.id,
-        host_side=endpoint.host_side,
-        parked_name=endpoint.parked_name,
-        bridge=network.bridge_name,
-        mac=kernel_mac(endpoint.mac),
-        mtu=network.mtu,
-        isolated=network.type is NetworkType.L2TUNNEL,
-    )
-
-
-def interface_config(endpoint: Endpoint, *, host: bool) -> InterfaceConfig:
-    return InterfaceConfig(
-        owner=endpoint.id,
-        parked_name=endpoint.parked_name,
-        ifname=endpoint.host_ifname if host else endpoint.ifname,
-        mac=kernel_mac(endpoint.mac),
-        addresses=(interface_address(endpoint),),
-        gateway=str(endpoint.gateway) if endpoint.gateway else None,
-        default_route=default_route(endpoint),
-    )
-
-
-def detach_locked(store: Store, backend: Backend, endpoint: Endpoint, namespace: Namespace | None) -> Endpoint:
-    """Park the container side and record the endpoint as detached; its address stays reserved."""
-    if endpoint.host_attached:
-        backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name)
-        network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
-        if network is not None:
-            backend.mark_host_endpoint(network.bridge_name, kernel_mac(endpoint.mac), False)
-    elif namespace is not None:
-        backend.detach_namespace(namespace.name, endpoint.id, endpoint.parked_name)
-    detached = replace(endpoint, state=EndpointState.DETACHED, namespace_id=None, host_attached=False)
-    store.save_endpoint(detached)
-    if namespace is not None:
-        others = [e for e in store.load_endpoints() if e.id != endpoint.id]
-        _refresh_dns(store, backend, namespace, others)
-    return detached
-
-
-def teardown_endpoints(store: Store, backend: Backend, endpoints: list[Endpoint]) -> None:
-    """Delete endpoints (used by `network delete --force`): ports, DNS files, records."""
-    namespaces = {n.id: n for n in store.load_namespaces()}
-    touched: dict[str, Namespace] = {}
-    from hnsctl.service.intents import deleting
-    from hnsctl.service.loadbalancer import drop_backend
-    from hnsctl.service.policy import remove_endpoint_policies
-
-    for endpoint in endpoints:
-        with deleting(store, "endpoint", endpoint.id):
-            remove_endpoint_policies(store, backend, endpoint)
-            drop_backend(store, backend, endpoint.id)
-            fault_point("endpoint-delete:policies")
-            network = next((n for n in store.load_networks() if n.id == endpoint.network_id), None)
-            if endpoint.remote:
-                entries = remote_entries(endpoint, network, store.load_endpoints()) if network is not None else None
-                if entries is not None:
-                    backend.remove_remote(entries)
-            else:
-                if network is not None and network.type in MAC_REWRITE_TYPES and endpoint.ip.version == 4:
-                    backend.l2bridge_endpoint(network.short, str(endpoint.ip), None)
-                if network is not None and endpoint.host_attached:
-                    backend.mark_host_endpoint(network.bridge_name, kernel_mac(endpoint.mac), False)
-                backend.delete_port(endpoint.host_side, endpoint.id)
-            fault_point("endpoint-delete:port")
-            store.remove_endpoint(endpoint.id)
-            fault_point("endpoint-delete:state")
-        if endpoint.namespace_id in namespaces:
-            touched[endpoint.namespace_id] = namespaces[endpoint.namespace_id]  # type: ignore[index]
-    remaining = store.load_endpoints()
-    for namespace in touched.values():
-        _refresh_dns(store, backend, namespace, remaining)
-
-
-def _refresh_dns(store: Store, backend: Backend, namespace: Namespace, endpoints: list[Endpoint]) -> None:
-    from hnsctl.service.namespace import resolv_conf_for
-
-    if backend.namespace_exists(namespace.name):
-        backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, endpoints))
-
-
-NO_GATEWAY = frozenset({"0.0.0.0", "::", "none"})  # New-HnsEndpoint -Gateway 0.0.0.0: no default route
-
-
-def endpoint_addressing(request: EndpointRequest, subnet: Subnet, ip: IPAddress) -> tuple[int, IPAddress | None]:
-    """HNS -PrefixLength and -Gateway. By default the subnet's; a narrower prefix (a host endpoint's /32) and
-    another on-link gateway, or none at all (`-Gateway 0.0.0.0`: no default route), when asked for."""
-    import ipaddress
-
-    widest, narrowest = subnet.prefix.prefixlen, ip.max_prefixlen
-    prefix_len = widest
-    if request.prefix_len is not None:
-        if not widest <= request.prefix_len <= narrowest:
-            raise InvalidInput(f"invalid --prefix-length/PrefixLength {request.prefix_len}: the network's subnet {subnet.prefix} "
-                               f"takes /{widest} to /{narrowest}", hns_name="HCN_E_INVALID_PREFIX")
-        prefix_len = request.prefix_len
-    link = ipaddress.ip_interface(f"{ip}/{prefix_len}").network
-    text = (request.gateway or "").strip()
-    if not text:
-        gateway = subnet.gateway
-        if gateway is not None and gateway not in link:
-            raise InvalidInput(f"invalid --prefix-length/PrefixLength {prefix_len}: the network's gateway {gateway} would be outside "
-                               f"{ip}/{prefix_len}", hint="give --gateway 0.0.0.0 (no default route) or a shorter prefix",
-                               hns_name="HCN_E_INVALID_PREFIX")
-        return prefix_len, gateway
-    if text.lower() in NO_GATEWAY:
-        return prefix_len, None
-    gateway = parse_address(text, field="--gateway/GatewayAddress")
-    if gateway.version != ip.version or gateway not in link or gateway == ip:
-        raise InvalidInput(f"invalid --gateway/GatewayAddress {gateway}: the endpoint's gateway must be another address on its "
-                           f"own link {link}", hint="pick one in it, or 0.0.0.0 for no default route", hns_name="HCN_E_INVALID_IP")
-    return prefix_len, gateway
 
 
 class EndpointService:
@@ -287,7 +78,7 @@ class EndpointService:
         networks = self.store.load_networks()
         endpoints = self.store.load_endpoints()
         if network is not None:
-            wanted = NetworkService.resolve(network, networks)
+            wanted = resolve_network(network, networks)
             endpoints = [e for e in endpoints if e.network_id == wanted.id]
         views = self._views(endpoints, networks, self.store.load_namespaces(), self.store.load_policies())
         return sorted(views, key=lambda v: v.endpoint.name)
@@ -347,15 +138,15 @@ class EndpointService:
             if request.remote:
                 return self._create_remote(wanted, request, network, endpoints)
             if network.uplink is not None:
-                _check_lan_address(network, wanted.ip)
-            subnet = self._subnet_for(network, wanted.ip, request)
+                check_lan_address(network, wanted.ip)
+            subnet = subnet_for(network, wanted.ip, request)
             same_network = [e for e in endpoints if e.network_id == network.id]
             local = [e for e in same_network if not e.remote]
             if network.max_endpoints and len(local) >= network.max_endpoints:
                 raise Conflict(f"network {network.name!r} already has {len(local)} endpoints, its MaxConcurrentEndpoints",
                                hint="delete an endpoint first", hns_name="HCN_E_ENTITY_HAS_REFERENCES")
-            ip = self._address_locked(network, subnet, wanted.ip, same_network)
-            mac = self._mac_locked(network, ip, wanted.mac, same_network)
+            ip = choose_address(network, subnet, wanted.ip, same_network)
+            mac = choose_mac(network, ip, wanted.mac, same_network)
             prefix_len, gateway = endpoint_addressing(request, subnet, ip)
             endpoint = Endpoint(
                 id=self._new_id(wanted.id, endpoints),
@@ -407,7 +198,7 @@ class EndpointService:
             raise InvalidInput(f"invalid --provider-address {provider}: that is this host's own provider address",
                                hint="a remote endpoint lives on another host; create a local endpoint instead")
         same_network = [e for e in endpoints if e.network_id == network.id]
-        mac = wanted.mac or self._mac_locked(network, wanted.ip, None, same_network)
+        mac = wanted.mac or choose_mac(network, wanted.ip, None, same_network)
         for other in same_network:
             if other.ip == wanted.ip:
                 raise Conflict(f"address {wanted.ip} is already used by endpoint {other.name!r} on network {network.name!r}",
@@ -471,7 +262,7 @@ class EndpointService:
                     hint=f"detach it first: hnsctl endpoint detach {endpoint.name}",
                     hns_name="HCN_E_ENDPOINT_ALREADY_ATTACHED",
                 )
-            network = NetworkService.resolve(endpoint.network_id, self.store.load_networks())
+            network = resolve_network(endpoint.network_id, self.store.load_networks())
             with Reverter() as revert:
                 if not self.backend.port_exists(endpoint.host_side):
                     # the namespace it was in was deleted behind our back and took the pair with it
@@ -488,7 +279,7 @@ class EndpointService:
             endpoint = resolve_endpoint(reference, self.store.load_endpoints())
             if not endpoint.is_attached:
                 return endpoint
-            return detach_locked(self.store, self.backend, endpoint, self._namespace_of(endpoint))
+            return detach_endpoint(self.store, self.backend, endpoint, self._namespace_of(endpoint))
 
     def delete_endpoint(self, reference: str) -> Endpoint:
         self.backend.require_privileges()
@@ -502,7 +293,7 @@ class EndpointService:
     def _check_matches(self, current: Endpoint, request: EndpointRequest, wanted: ValidatedEndpoint) -> None:
         differences = []
         if request.network:
-            network = NetworkService.resolve(request.network, self.store.load_networks())
+            network = resolve_network(request.network, self.store.load_networks())
             if network.id != current.network_id:
                 differences.append(f"network {network.name}")
         if wanted.ip is not None and wanted.ip != current.ip:
@@ -547,8 +338,6 @@ class EndpointService:
         self, endpoint: Endpoint, network: Network, namespace_ref: str | None, *, host: bool, revert: Reverter, others: list[Endpoint]
     ) -> Endpoint:
         """Attach with the lock held; `others` are the recorded endpoints other than this one."""
-        from hnsctl.service.policy import apply_interface_policies
-
         if host:
             self.backend.attach_host(interface_config(endpoint, host=True))
             revert.add("park the host interface", lambda: self.backend.detach_host(endpoint.id, endpoint.host_ifname, endpoint.parked_name))
@@ -576,56 +365,12 @@ class EndpointService:
     def _network_locked(self, reference: str | None) -> Network:
         networks = self.store.load_networks()
         if reference is not None:
-            return NetworkService.resolve(reference, networks)
+            return resolve_network(reference, networks)
         default = next((n for n in networks if n.name == DEFAULT_NETWORK_NAME), None)
         if default is not None:
             return default
         # Like a container host's default NAT network: made on first use.
         return self.networks.create_locked(validate_request(NetworkRequest(name=DEFAULT_NETWORK_NAME)), networks)
-
-    @staticmethod
-    def _subnet_for(network: Network, ip: IPAddress | None, request: EndpointRequest) -> Subnet:
-        if not network.subnets:
-            raise Conflict(f"network {network.name!r} has no subnet to take addresses from", hns_name="HCN_E_SUBNET_NOT_FOUND")
-        if ip is None:
-            return network.subnets[0]
-        for subnet in network.subnets:
-            if ip.version == subnet.prefix.version and ip in subnet.prefix:
-                return subnet
-        return next((s for s in network.subnets if s.prefix.version == ip.version), network.subnets[0])
-
-    @staticmethod
-    def _address_locked(network: Network, subnet: Subnet, wanted: IPAddress | None, same_network: list[Endpoint]) -> IPAddress:
-        holders = {e.ip: e for e in same_network}
-        if wanted is not None:
-            problem = ipam.static_address_problem(wanted, subnet.prefix, subnet.gateway)
-            if problem:
-                raise Conflict(f"--ip {wanted}: {problem}", hint=f"pick a free address in {subnet.prefix}, or omit --ip", hns_name="HCN_E_INVALID_IP")
-            if wanted in holders:
-                raise Conflict(
-                    f"--ip {wanted}: already held by endpoint {holders[wanted].name!r} ({holders[wanted].id})",
-                    hint="omit --ip to get a free address", hns_name="HCN_E_ADDR_INVALID_OR_RESERVED",
-                )
-            return wanted
-        address = ipam.allocate_address(subnet.prefix, subnet.gateway, set(holders))
-        if address is None:
-            raise Conflict(f"network {network.name!r}: subnet {subnet.prefix} has no free address left", hns_name="HCN_E_ADDR_INVALID_OR_RESERVED")
-        return address
-
-    @staticmethod
-    def _mac_locked(network: Network, ip: IPAddress, wanted: str | None, same_network: list[Endpoint]) -> str:
-        taken = {e.mac: e for e in same_network}
-        if wanted is not None:
-            if wanted in taken:
-                raise Conflict(f"--mac {wanted}: already used by endpoint {taken[wanted].name!r} on network {network.name!r}")
-            return wanted
-        if network.mac_pools:
-            return _mac_from_pools(network, set(taken))
-        for salt in range(MAX_MAC_ATTEMPTS):
-            mac = generated_mac(ip, salt)
-            if mac not in taken:
-                return mac
-        raise Conflict(f"choosing a MAC on network {network.name!r}: no free address found", hint="give one with --mac")
 
     @staticmethod
     def _new_id(requested: str | None, endpoints: list[Endpoint]) -> str:
@@ -637,4 +382,4 @@ class EndpointService:
         return ids.fresh_id(shorts)
 
 
-__all__ = ["EndpointService", "EndpointView", "resolve_namespace"]
+__all__ = ["EndpointService", "EndpointView"]

@@ -20,10 +20,11 @@ from hnsctl.models.loadbalancer import (
     LoadBalancerRequest,
     validate_request,
 )
-from hnsctl.models.policy import PortMapping
-from hnsctl.service import checks
+from hnsctl.models.policy import PolicyType
 from hnsctl.service.faults import fault_point
 from hnsctl.service.intents import deleting
+from hnsctl.service.lookup import resolve_endpoint, resolve_loadbalancer
+from hnsctl.service.policies.nat import mapping_key
 from hnsctl.service.revert import Reverter
 
 if TYPE_CHECKING:
@@ -34,11 +35,6 @@ if TYPE_CHECKING:
 DSR_NOTE = ("--dsr: backends here sit behind this host's bridge, so their replies pass through it anyway and the "
             "reverse NAT stays on the host (no extra hop); what DSR keeps is the client's own address "
             "(no --source-vip SNAT)")
-
-
-def resolve_loadbalancer(reference: str, lbs: list[LoadBalancer]) -> LoadBalancer:
-    return checks.resolve(reference, lbs, kind="loadbalancer", key_id=lambda lb: lb.id, key_name=lambda lb: lb.id,
-                          hns_name="HCN_E_POLICY_NOT_FOUND")
 
 
 def lb_spec(lb: LoadBalancer, endpoints: dict[str, Endpoint]) -> LoadBalancerSpec:
@@ -190,8 +186,6 @@ class LoadBalancerService:
 
     @staticmethod
     def _resolve_backends(references: tuple[str, ...], endpoints: list[Endpoint]) -> tuple[str, ...]:
-        from hnsctl.service.endpoint import resolve_endpoint
-
         found: list[str] = []
         for reference in references:
             endpoint = resolve_endpoint(reference, endpoints)
@@ -204,8 +198,6 @@ class LoadBalancerService:
     @staticmethod
     def _resolve_member(reference: str, lb: LoadBalancer, endpoints: list[Endpoint]) -> str:
         """A backend to remove: by endpoint name/ID, or by the bare ID of an endpoint no longer recorded."""
-        from hnsctl.service.endpoint import resolve_endpoint
-
         if reference.strip().lower() in lb.backends:
             return reference.strip().lower()
         endpoint = resolve_endpoint(reference, endpoints)
@@ -229,9 +221,9 @@ class LoadBalancerService:
                 taken[key] = f"load balancer {other.id}"
         names = {e.id: e.name for e in self.store.load_endpoints()}
         for policy in self.store.load_policies():
-            s = policy.settings
-            if isinstance(s, PortMapping):
-                taken[(str(s.vip) if s.vip else None, s.protocol, s.external_port)] = (
+            if policy.type is PolicyType.PORT_MAPPING:
+                protocol, port, vip = mapping_key(policy.settings)
+                taken[(vip, protocol, port)] = (
                     f"port mapping {policy.id} of endpoint {names.get(policy.endpoint_id, policy.endpoint_id)!r}")
         for key in lb.frontend_keys():
             vip, protocol, port = key

@@ -10,10 +10,12 @@ from hnsctl.errors import Conflict, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import Endpoint
 from hnsctl.models.namespace import Namespace, validate_netns_name
-from hnsctl.service import checks
+from hnsctl.service.dns import write_dns
+from hnsctl.service.faults import fault_point
+from hnsctl.service.intents import deleting
+from hnsctl.service.lookup import resolve_namespace
+from hnsctl.service.teardown import detach_endpoint
 from hnsctl.store import Store
-
-RESOLV_HEADER = "# Written by hnsctl for the endpoints of namespace {name}; rewritten on attach and detach.\n"
 
 
 @dataclass(frozen=True)
@@ -25,31 +27,6 @@ class NamespaceView:
 
 def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def resolve_namespace(reference: str, namespaces: list[Namespace]) -> Namespace:
-    return checks.resolve(
-        reference, namespaces, kind="namespace", key_id=lambda n: n.id, key_name=lambda n: n.name, hns_name="ERROR_NOT_FOUND"
-    )
-
-
-def resolv_conf_for(namespace: Namespace, endpoints: list[Endpoint]) -> str | None:
-    """The resolver file for a namespace from its attached endpoints' DNS settings (None: no DNS at all)."""
-    servers: list[str] = []
-    suffixes: list[str] = []
-    for endpoint in endpoints:
-        if endpoint.namespace_id != namespace.id or not endpoint.is_attached:
-            continue
-        servers.extend(s for s in endpoint.dns_servers if s not in servers)
-        if endpoint.dns_suffix and endpoint.dns_suffix not in suffixes:
-            suffixes.append(endpoint.dns_suffix)
-    if not servers and not suffixes:
-        return None
-    lines = [RESOLV_HEADER.format(name=namespace.name)]
-    if suffixes:
-        lines.append("search " + " ".join(suffixes) + "\n")
-    lines.extend(f"nameserver {s}\n" for s in servers[:3])  # the resolver reads at most three
-    return "".join(lines)
 
 
 class NamespaceService:
@@ -163,12 +140,7 @@ class NamespaceService:
         self.store.remove_namespace(namespace.id)
 
     def refresh_dns_locked(self, namespace: Namespace, endpoints: list[Endpoint]) -> None:
-        if not self.backend.namespace_exists(namespace.name) and namespace.owned:
-            return
-        if not self.backend.write_resolv_conf(namespace.name, resolv_conf_for(namespace, endpoints)):
-            self.warnings.append(
-                f"/etc/netns/{namespace.name}/resolv.conf was not written by hnsctl; left unchanged (DNS settings not applied)"
-            )
+        write_dns(self.backend, namespace, endpoints, self.warnings)
 
     def delete_namespace(self, reference: str, *, force: bool = False) -> Namespace:
         """Remove-HnsNamespace. Holding endpoints is "in use" (exit 4) unless `force` detaches them first."""
@@ -183,15 +155,9 @@ class NamespaceService:
                     hint="detach them first, or use --force to detach them with it",
                     hns_name="HCN_E_ENTITY_HAS_REFERENCES",
                 )
-            from hnsctl.service.faults import fault_point
-            from hnsctl.service.intents import deleting
-
             with deleting(self.store, "namespace", namespace.id):
-                if held:
-                    from hnsctl.service.endpoint import detach_locked
-
-                    for endpoint in held:
-                        detach_locked(self.store, self.backend, endpoint, namespace)
+                for endpoint in held:
+                    detach_endpoint(self.store, self.backend, endpoint, namespace)
                 self.backend.write_resolv_conf(namespace.name, None)
                 if namespace.owned:
                     self.backend.delete_namespace(namespace.name)

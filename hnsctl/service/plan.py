@@ -7,12 +7,16 @@ from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import (
     BridgeSpec,
+    InterfaceConfig,
     L2BridgeSpec,
     NetworkFirewall,
     NetworkPlan,
+    PortSpec,
+    RemoteSpec,
     VxlanSpec,
 )
 from hnsctl.models.addresses import kernel_mac
+from hnsctl.models.endpoint import default_route, interface_address
 from hnsctl.models.network import MAC_REWRITE_TYPES, Network, NetworkType
 
 if TYPE_CHECKING:
@@ -66,3 +70,43 @@ def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> Networ
         firewall = NetworkFirewall(owner=network.id, bridge=network.bridge_name, isolate=True)
         forwarding = set()
     return NetworkPlan(bridge=bridge, firewall=firewall, forwarding=forwarding, vxlan=vxlan)
+
+
+def remote_entries(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec | None:
+    """A remote endpoint's kernel entries: on overlay networks its FDB/neighbour/route entries; on l2bridge
+    none (the LAN, or the host's routes to other nodes, reach it; it is a record for load balancers)."""
+    if network.overlay is None:
+        return None
+    return remote_spec(endpoint, network, others)
+
+
+def remote_spec(endpoint: Endpoint, network: Network, others: list[Endpoint] | None = None) -> RemoteSpec:
+    """The overlay entries of a remote endpoint; a /32 route only when it is outside the network's subnets."""
+    inside = any(endpoint.ip in s.prefix for s in network.subnets)
+    shared = any(o.id != endpoint.id and o.remote and o.mac == endpoint.mac for o in others or [])
+    return RemoteSpec(bridge=network.bridge_name, vxlan=network.vxlan_name, neighbour=str(endpoint.ip), mac=kernel_mac(endpoint.mac),
+                      provider_address=endpoint.provider_address, route=None if inside else f"{endpoint.ip}/32", shared_mac=shared)
+
+
+def port_spec(endpoint: Endpoint, network: Network) -> PortSpec:
+    return PortSpec(
+        owner=endpoint.id,
+        host_side=endpoint.host_side,
+        parked_name=endpoint.parked_name,
+        bridge=network.bridge_name,
+        mac=kernel_mac(endpoint.mac),
+        mtu=network.mtu,
+        isolated=network.type is NetworkType.L2TUNNEL,
+    )
+
+
+def interface_config(endpoint: Endpoint, *, host: bool) -> InterfaceConfig:
+    return InterfaceConfig(
+        owner=endpoint.id,
+        parked_name=endpoint.parked_name,
+        ifname=endpoint.host_ifname if host else endpoint.ifname,
+        mac=kernel_mac(endpoint.mac),
+        addresses=(interface_address(endpoint),),
+        gateway=str(endpoint.gateway) if endpoint.gateway else None,
+        default_route=default_route(endpoint),
+    )

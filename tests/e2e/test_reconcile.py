@@ -59,3 +59,25 @@ def test_reconcile_removes_what_a_crash_left_behind(host: Host) -> None:
     assert ep["HostInterfaceName"] not in host.links()
     assert json.loads(ip("-j", "link", "show", netns="w").stdout)[0]["ifname"] == "lo"
     assert host.json("reconcile")["Differences"] == []
+
+
+def test_reconcile_repairs_what_it_can_and_fails_naming_what_it_cannot(host: Host) -> None:
+    """One unrepairable object (a foreign interface squats on an endpoint's port name) does not stop the
+    run: the other endpoint's lost port mapping is put back, and the exit code says one remains."""
+    host.ok("network", "create", "demo", "--subnet", "10.200.0.0/24")
+    a = host.json("endpoint", "create", "a", "--network", "demo", "--namespace", "na")
+    host.ok("endpoint", "create", "b", "--network", "demo", "--namespace", "nb", "-p", "8082:80/tcp")
+    port = a["HostInterfaceName"]
+    ip("link", "del", port, netns=host.name)
+    ip("link", "add", port, "type", "bridge", netns=host.name)  # untagged: not hnsctl's, never touched
+    assert host.nft("delete", "element", "inet", "hnsctl", "portmap-tcp", "{ 8082 }").returncode == 0
+
+    result = host.hnsctl("reconcile", "-o", "json")
+    assert result.returncode != 0, result.stdout
+    report = json.loads(result.stdout)
+    failed = [d for d in report["Differences"] if d["Error"]]
+    assert {d["Name"] for d in failed} == {"a"} and all(d["Action"].startswith("could not ") for d in failed)
+    assert "8082" in host.nft("list", "map", "inet", "hnsctl", "portmap-tcp").stdout  # repaired all the same
+    assert host.links()[port].get("linkinfo", {}).get("info_kind") == "bridge"  # the squatter is left alone
+    table = host.hnsctl("reconcile")
+    assert table.returncode != 0 and "could not be" in table.stdout and "error" in table.stderr

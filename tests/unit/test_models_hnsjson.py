@@ -179,6 +179,7 @@ def test_printed_windows_v1_networks_carry_upper_case_ids_and_read_back() -> Non
 def test_an_upper_case_id_resolves_for_show_and_for_network_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """What V1 prints is what a script passes back: `network show ID`, `--network ID` (the same resolver), a prefix."""
     from hnsctl.cli.app import app
+    from hnsctl.service.lookup import resolve_network
     from hnsctl.service.network import NetworkService
     from hnsctl.store import Store
     from tests.unit.fakes import FakeBackend
@@ -188,7 +189,7 @@ def test_an_upper_case_id_resolves_for_show_and_for_network_options(tmp_path: Pa
     printed = network_to_v1(made)["ID"]
     assert printed != made.id and printed.lower() == made.id
     for reference in (printed, printed[:8], f" {printed} "):
-        assert NetworkService.resolve(reference, [made]) == made  # what `endpoint create --network` calls
+        assert resolve_network(reference, [made]) == made  # what `endpoint create --network` calls
         assert service.get_network(reference).network == made
     monkeypatch.setenv("HNSCTL_STATE_DIR", str(tmp_path))
     shown = CliRunner().invoke(app, ["network", "show", printed, "-o", "json"])
