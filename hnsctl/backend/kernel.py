@@ -9,6 +9,7 @@ from hnsctl.backend.privileges import require_net_admin
 
 if TYPE_CHECKING:
     from hnsctl.backend.base import (
+        AdapterState,
         BridgeSpec,
         EndpointAclSpec,
         InterfaceConfig,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from hnsctl.backend.firewall import Firewall
     from hnsctl.backend.netlink import Netlink
     from hnsctl.backend.netns import Namespaces
+    from hnsctl.backend.operations import Operation
     from hnsctl.backend.overlay import OverlayEntries
     from hnsctl.backend.ports import Ports
     from hnsctl.backend.uplink import Uplinks
@@ -122,14 +124,14 @@ class KernelBackend:
     def check_adapter_free(self, adapter: str) -> None:
         self.uplinks.check_free(adapter)
 
-    def adapter_state(self, adapter: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def adapter_state(self, adapter: str) -> AdapterState:
         return self.uplinks.state(adapter)
 
-    def give_back_adapter(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
-        self.uplinks.give_back(bridge, adapter, addresses, routes)
+    def give_back_adapter(self, bridge: str, adapter: str, state: AdapterState) -> None:
+        self.uplinks.give_back(bridge, adapter, state)
 
-    def move_to_bridge(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
-        self.uplinks.move_to_bridge(bridge, adapter, addresses, routes)
+    def move_to_bridge(self, bridge: str, adapter: str, state: AdapterState) -> None:
+        self.uplinks.move_to_bridge(bridge, adapter, state)
 
     def adapter_held(self, bridge: str, adapter: str) -> bool:
         return self.uplinks.holds(bridge, adapter)
@@ -292,6 +294,9 @@ class KernelBackend:
         from hnsctl.backend.netns import write_resolv_conf
 
         return write_resolv_conf(namespace, content)
+
+    def planned(self) -> list[Operation]:
+        return []
 
     def operations(self) -> list[str]:
         return []

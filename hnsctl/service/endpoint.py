@@ -4,16 +4,17 @@ Get-HnsEndpointStats, Get-HnsEndpointAddresses)."""
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import (
-    Backend,
     InterfaceConfig,
     InterfaceCounters,
     PortSpec,
     RemoteSpec,
 )
+from hnsctl.backend.protocols import Backend
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import (
@@ -23,7 +24,6 @@ from hnsctl.models.endpoint import (
     EndpointState,
     default_route,
     generated_mac,
-    interface_address,
     kernel_mac,
     parse_mac,
     validate_ifname,
@@ -178,9 +178,9 @@ def interface_config(endpoint: Endpoint, *, host: bool) -> InterfaceConfig:
         parked_name=endpoint.parked_name,
         ifname=endpoint.host_ifname if host else endpoint.ifname,
         mac=kernel_mac(endpoint.mac),
-        addresses=(interface_address(endpoint),),
-        gateway=str(endpoint.gateway) if endpoint.gateway else None,
-        default_route=default_route(endpoint),
+        addresses=(ipaddress.ip_interface((endpoint.ip, endpoint.prefix_len)),),
+        gateway=endpoint.gateway,
+        default_route=ipaddress.ip_network(default_route(endpoint)),
     )
 
 
@@ -248,8 +248,6 @@ NO_GATEWAY = frozenset({"0.0.0.0", "::", "none"})  # New-HnsEndpoint -Gateway 0.
 def endpoint_addressing(request: EndpointRequest, subnet: Subnet, ip: IPAddress) -> tuple[int, IPAddress | None]:
     """HNS -PrefixLength and -Gateway. By default the subnet's; a narrower prefix (a host endpoint's /32) and
     another on-link gateway, or none at all (`-Gateway 0.0.0.0`: no default route), when asked for."""
-    import ipaddress
-
     widest, narrowest = subnet.prefix.prefixlen, ip.max_prefixlen
     prefix_len = widest
     if request.prefix_len is not None:

@@ -27,7 +27,7 @@ from hnsctl.service.intents import deleting
 from hnsctl.service.revert import Reverter
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.store import Store
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import (
     BridgeSpec,
+    IPInterface,
     L2BridgeSpec,
     NetworkFirewall,
     NetworkPlan,
@@ -21,9 +23,9 @@ if TYPE_CHECKING:
 
 def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> NetworkPlan:
     """`endpoints`: the network's endpoints, for the kernel state that lists them (l2bridge's MAC map)."""
-    addresses: tuple[str, ...] = ()
+    addresses: tuple[IPInterface, ...] = ()
     if network.type.has_host_address:
-        addresses = tuple(f"{s.gateway}/{s.prefix.prefixlen}" for s in network.subnets if s.gateway is not None)
+        addresses = tuple(ipaddress.ip_interface((s.gateway, s.prefix.prefixlen)) for s in network.subnets if s.gateway is not None)
     overlay = network.overlay
     mac = kernel_mac(overlay.dr_mac) if overlay and overlay.dr_mac else (network.uplink.mac if network.uplink and network.uplink.mac else None)
     bridge = BridgeSpec(name=network.bridge_name, owner=network.switch_owner or network.id, addresses=addresses, mac=mac, mtu=network.mtu)
@@ -41,8 +43,6 @@ def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> Networ
         firewall = None
         host_ips = network.uplink.ipv4_interfaces
         if network.uplink.outbound_nat and host_ips:
-            import ipaddress
-
             host_ip = str(host_ips[0].ip)
             exceptions = tuple(ipaddress.ip_network(e) for e in network.uplink.outbound_nat_exceptions)
             firewall = NetworkFirewall(owner=network.id, bridge=network.bridge_name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from hnsctl.backend.base import PortMapSpec
+from hnsctl.backend.base import AdapterState, PortMapSpec
 from hnsctl.errors import HnsError
 from hnsctl.models.endpoint import kernel_mac
 from hnsctl.models.network import MAC_REWRITE_TYPES
@@ -30,7 +30,8 @@ from hnsctl.service.policy import (
 )
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend, OwnedLink
+    from hnsctl.backend.base import OwnedLink
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.loadbalancer import LoadBalancer
     from hnsctl.models.namespace import Namespace
@@ -106,7 +107,7 @@ class ReconcileService:
                 network = next((n for n in self.store.load_networks() if n.id == object_id), None)
                 if network is not None and network.uplink is not None and not network.switch_owner:  # the adapter gets its addresses back first
                     u = network.uplink
-                    self.backend.give_back_adapter(network.bridge_name, u.adapter, u.addresses, u.routes)
+                    self.backend.give_back_adapter(network.bridge_name, u.adapter, AdapterState.from_records(u.addresses, u.routes))
                 for policy in self.store.load_policies():
                     if policy.network_id == object_id:
                         self.store.remove_policy(policy.id)
@@ -236,7 +237,7 @@ class _Run:
                 self.found("network", network.name, network.id, f"adapter {u.adapter} is not in bridge {plan.bridge.name}",
                            f"move {u.adapter} and its recorded addresses and routes back into the bridge")
                 if self.repair:
-                    self.backend.move_to_bridge(plan.bridge.name, u.adapter, u.addresses, u.routes)
+                    self.backend.move_to_bridge(plan.bridge.name, u.adapter, AdapterState.from_records(u.addresses, u.routes))
             if network.type in MAC_REWRITE_TYPES:
                 mine = [e for e in self.endpoint_list if e.network_id == network.id]
                 l2 = plan_network(network, mine).l2bridge
