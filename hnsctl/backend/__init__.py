@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
 
 
 def open_backend(*, dry_run: bool) -> Backend:
@@ -13,7 +13,7 @@ def open_backend(*, dry_run: bool) -> Backend:
     if dry_run:
         from hnsctl.backend.dryrun import DryRunBackend
 
-        return DryRunBackend()
+        return DryRunBackend.reading_the_kernel()
     from hnsctl.backend.kernel import KernelBackend
 
     return KernelBackend()

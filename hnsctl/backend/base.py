@@ -1,12 +1,18 @@
-"""What the service asks of the kernel, as data and one Protocol. Backends decide how, never whether."""
+"""What the service asks of the kernel, as data: frozen specs the protocols in backend.protocols take.
+
+Addresses travel as ipaddress objects, never as "IP/len" text for another module to parse back; the
+one text form here is an adapter's recorded state (AdapterState), which the network record stores.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -15,7 +21,7 @@ class BridgeSpec:
 
     name: str
     owner: str
-    addresses: tuple[str, ...] = ()  # "10.200.0.1/24"
+    addresses: tuple[IPInterface, ...] = ()  # the gateways, with their subnet's prefix length
     mac: str | None = None  # kernel form; None lets the kernel choose
     mtu: int | None = None
 
@@ -153,9 +159,9 @@ class InterfaceConfig:
     parked_name: str
     ifname: str
     mac: str  # kernel form 02:15:5d:00:00:05
-    addresses: tuple[str, ...]
-    gateway: str | None
-    default_route: str
+    addresses: tuple[IPInterface, ...]
+    gateway: IPAddress | None
+    default_route: IPNetwork  # 0.0.0.0/0 or ::/0, through `gateway`
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ class OwnedLink:
     name: str
     owner: str
     kind: str
-    addresses: frozenset[str] = frozenset()  # "10.200.0.1/24", link-local excluded
+    addresses: frozenset[IPInterface] = frozenset()  # link-local excluded
     up: bool = True
 
 
@@ -201,204 +207,73 @@ class NetworkPlan:
     shares_bridge: bool = False
 
 
-class Backend(Protocol):
-    """Kernel operations. Deletions are idempotent: what is already gone counts as done."""
-
-    def require_privileges(self) -> None:
-        """Raise PermissionDenied early when the process cannot change networking (no CAP_NET_ADMIN)."""
-
-    def list_routes(self) -> list[RouteInfo]:
-        """Main-table routes of the current namespace, for overlap checks."""
-
-    def link_exists(self, name: str) -> bool: ...
-
-    def host_addresses(self) -> set[str]:
-        """Every IPv4 address of this network namespace (a VIP that is one of them answers for the host too)."""
-
-    def list_owned_links(self) -> list[OwnedLink]: ...
-
-    def create_bridge(self, spec: BridgeSpec) -> None:
-        """Create the bridge, tag it, add its addresses and bring it up. Raises Conflict if the name is taken."""
-
-    def create_vxlan(self, spec: VxlanSpec) -> None:
-        """Create the VXLAN device, tag it, enslave it to its bridge, bring it up. Conflict if the name is taken."""
-
-    def repair_vxlan(self, spec: VxlanSpec) -> None:
-        """Put an existing VXLAN device back in its bridge, tagged and up."""
-
-    def apply_remote(self, spec: RemoteSpec) -> None:
-        """FDB (MAC -> provider address), permanent neighbour (IP -> MAC) and route entries; replaces, so idempotent."""
-
-    def remove_remote(self, spec: RemoteSpec) -> None:
-        """Remove exactly those entries (FDB kept when `shared_mac`); gone counts as done."""
-
-    def remote_present(self, spec: RemoteSpec) -> bool:
-        """Every entry of `spec` is in the kernel."""
-
-    def check_adapter_free(self, adapter: str) -> None:
-        """InvalidInput when the adapter does not exist, Conflict when a bridge already has it."""
-
-    def adapter_state(self, adapter: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The adapter's global addresses and the routes through it, as recordable text (read only)."""
-
-    def give_back_adapter(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
-        """Release the adapter and restore exactly those addresses and routes on it (idempotent)."""
-
-    def move_to_bridge(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
-        """Enslave the adapter and move those addresses and routes from it to the bridge (idempotent)."""
-
-    def adapter_held(self, bridge: str, adapter: str) -> bool:
-        """The adapter is a port of the bridge."""
-
-    def vlan_support(self) -> dict[str, tuple[bool, str]]:
-        """{"802.1q": (works, detail), "bridge-vlan-filtering": (works, detail)}, probed in a throwaway namespace."""
-
-    def adapter_mac(self, adapter: str) -> str:
-        """The adapter's MAC (kernel form)."""
-
-    def apply_l2bridge(self, spec: L2BridgeSpec) -> None:
-        """Replace the network's MAC-rewrite rules and endpoint map in `bridge hnsctl` (idempotent)."""
-
-    def remove_l2bridge(self, owner: str, short: str) -> None:
-        """Remove the network's rules and map; the table goes with the last network. Gone counts as done."""
-
-    def l2bridge_endpoint(self, short: str, ip: str, mac: str | None) -> None:
-        """Add (with mac) or remove (mac None) one endpoint's IP -> MAC element."""
-
-    def l2bridge_state(self, owner: str, short: str) -> tuple[int, frozenset[tuple[str, str]]]:
-        """(rules the owner has, endpoint elements) in the bridge table, for reconcile."""
-
-    def default_route_interface(self) -> str | None:
-        """The interface the IPv4 default route leaves by (None without one): uplink networks' default adapter."""
-
-    def underlay(self, provider_address: str | None, adapter: str | None) -> tuple[str, str, int]:
-        """(interface, IPv4 address, MTU) of the underlay: the interface holding `provider_address`, or
-        `adapter`'s first address, or the default route's interface. InvalidInput when there is none."""
-
-    def delete_link(self, name: str, owner: str) -> None:
-        """Delete an interface made for `owner`; gone counts as done, one tagged for another owner is refused."""
-
-    def repair_bridge(self, spec: BridgeSpec) -> None:
-        """Bring an existing bridge back to `spec`: tag, missing addresses, up. Never removes anything."""
-
-    def firewall_owners(self) -> set[str]:
-        """IDs that own at least one rule in hnsctl's table."""
-
-    def apply_network_firewall(self, firewall: NetworkFirewall) -> None:
-        """Replace every rule owned by `firewall.owner` with the rendered set, in one transaction."""
-
-    def remove_firewall(self, owner: str) -> None:
-        """Delete every rule owned by `owner`; drop hnsctl's table once no owned rule or mapping is left."""
-
-    def add_port_mapping(self, spec: PortMapSpec) -> None:
-        """One map element, one transaction. Raises Conflict if the key is already mapped in the kernel."""
-
-    def remove_port_mapping(self, spec: PortMapSpec) -> None:
-        """Remove the element; already gone counts as done."""
-
-    def port_mappings(self) -> set[tuple[str, int, str | None]]:
-        """(protocol, external port, vip) keys present in the kernel, for reconcile."""
-
-    def mark_host_endpoint(self, bridge: str, mac: str, present: bool) -> None:
-        """Keep (present) or stop keeping one host endpoint's bridged hop out of conntrack, so that NAT
-        of traffic routed through it happens on the host's routed pass."""
-
-    def host_endpoint_marks(self) -> set[tuple[str, str]]:
-        """(bridge, MAC) of the host endpoints marked in the kernel, for reconcile."""
-
-    def apply_outbound_nat(self, spec: OutboundNatSpec) -> None:
-        """Replace the rules owned by `spec.owner` with this endpoint's OutBoundNAT rules."""
-
-    def apply_endpoint_acls(self, spec: EndpointAclSpec) -> None:
-        """Rebuild the endpoint's ACL chains (none left when it has no ACLs), one transaction."""
-
-    def remove_acl_chains_except(self, keep: set[str]) -> list[str]:
-        """Delete ACL chains of endpoints whose 8-hex short ID is not in `keep`; returns their names."""
-
-    def apply_load_balancer(self, spec: LoadBalancerSpec, *, new: bool = False, previous: LoadBalancerSpec | None = None) -> None:
-        """Create (`new`) or bring the load balancer's chain, backend map and frontend elements to `spec`
-        (idempotent). With `previous` (a backend change) only what differs is rewritten."""
-
-    def remove_load_balancer(self, spec: LoadBalancerSpec) -> None:
-        """Remove everything the load balancer put in the kernel; already gone counts as done."""
-
-    def load_balancer_state(self) -> dict[str, tuple[int, frozenset[str], frozenset[tuple[str | None, str, int]]]]:
-        """Per load-balancer short ID found in the kernel: (rules in its chain, backend addresses, frontend keys)."""
-
-    def load_balancer_marks(self) -> set[int]:
-        """Connection marks present in the source-VIP map (`lb-snat`)."""
-
-    def remove_load_balancers_except(self, keep: set[str], keep_marks: set[int] | None = None) -> list[str]:
-        """Delete load-balancer chains, maps and elements whose short ID is not in `keep` (and source-VIP
-        elements whose mark is not in `keep_marks`); returns the short IDs removed."""
-
-    def kernel_features(self) -> list[tuple[str, bool, str]]:
-        """(feature, works, detail), probed in a throwaway namespace."""
-
-    def enable_bridge_filtering(self) -> bool:
-        """Let bridged IPv4 traffic reach the nftables hooks (br_netfilter); False when the kernel cannot."""
-
-    def set_qos(self, namespace: str | None, ifname: str, max_bytes_per_second: int | None) -> None:
-        """Egress rate limit on the endpoint's own interface (tbf); None removes it. Missing interface: no-op."""
-
-    def qos_rate(self, namespace: str | None, ifname: str) -> int | None:
-        """The rate limit (bytes/s) the kernel applies on the interface, if any."""
-
-    def interface_routes(self, namespace: str | None, ifname: str) -> set[str]:
-        """Destinations (CIDR) of main-table routes through the interface."""
-
-    def port_in_use(self, protocol: str, port: int) -> bool:
-        """A local process listens on (tcp) or is bound to (udp) this port: port-mapping warnings."""
-
-    def set_routes(self, namespace: str | None, ifname: str, routes: list[tuple[str, str | None]], removed: list[str]) -> None:
-        """Replace routes (destination, next hop or None for on-link) and delete `removed` destinations."""
-
-    def enable_forwarding(self, version: int) -> None: ...
-
-    def host_nameservers(self) -> list[str]:
-        """IPv4 nameservers of the host's resolver configuration (ICS forwards endpoints' DNS to the first)."""
-
-    def allow_loopback_destinations(self, interface: str) -> None:
-        """route_localnet on one of hnsctl's bridges (a DNS forwarder pointing at 127.0.0.53)."""
-
-    # -- endpoint ports
-
-    def create_port(self, spec: PortSpec) -> None:
-        """Create the veth pair: host side tagged, on the bridge and up; the other side tagged and parked."""
-
-    def delete_port(self, host_side: str, owner: str) -> None:
-        """Remove the pair wherever its other side is. Already gone counts as done."""
-
-    def port_exists(self, host_side: str) -> bool: ...
-
-    def attach_namespace(self, namespace: str, config: InterfaceConfig) -> None:
-        """Move the parked side into `namespace` as `config.ifname`, address it, bring it and lo up, add the route."""
-
-    def detach_namespace(self, namespace: str, owner: str, parked_name: str) -> None:
-        """Park the container side again; a vanished namespace or interface counts as done."""
-
-    def attach_host(self, config: InterfaceConfig) -> None: ...
-
-    def detach_host(self, owner: str, ifname: str, parked_name: str) -> None: ...
-
-    def port_counters(self, host_side: str) -> InterfaceCounters | None: ...
-
-    def port_addresses(self, namespace: str | None, owner: str) -> list[tuple[str, str, str]]:
-        """(interface, mac, address/prefix) read back from the kernel on the container side."""
-
-    # -- namespaces
-
-    def create_namespace(self, name: str) -> None:
-        """Create /run/netns/<name> (visible to `ip netns`) with lo up. Raises Conflict if the name is taken."""
-
-    def delete_namespace(self, name: str) -> None: ...
-
-    def namespace_exists(self, name: str) -> bool: ...
-
-    def write_resolv_conf(self, namespace: str, content: str | None) -> bool:
-        """Write or (None) remove /etc/netns/<namespace>/resolv.conf; False if a file hnsctl did not write is in the way."""
-
-    def operations(self) -> list[str]:
-        """The kernel operations recorded so far (dry-run); empty for the real backend."""
-
-    def close(self) -> None: ...
+@dataclass(frozen=True)
+class AdapterAddress:
+    """A global address of a host adapter, moved to the bridge that takes the adapter over and back."""
+
+    interface: IPInterface
+    broadcast: IPAddress | None = None
+
+    @property
+    def record(self) -> str:
+        """The form the network record stores and `MovedAddresses` shows: "192.0.2.10/24 brd 192.0.2.255"."""
+        return f"{self.interface}" + (f" brd {self.broadcast}" if self.broadcast is not None else "")
+
+    @classmethod
+    def from_record(cls, text: str) -> AdapterAddress:
+        words = text.split()
+        broadcast = ipaddress.ip_address(words[2]) if len(words) == 3 and words[1] == "brd" else None
+        return cls(ipaddress.ip_interface(words[0]), broadcast)
+
+
+@dataclass(frozen=True)
+class AdapterRoute:
+    """A (non-connected) main-table route through a host adapter, with what the kernel needs to put it back."""
+
+    destination: IPNetwork
+    gateway: IPAddress | None = None
+    metric: int = 0
+    proto: int = 3  # RTPROT_BOOT: what `ip route add` gives
+    scope: int = 0
+    source: IPAddress | None = None
+
+    @property
+    def record(self) -> str:
+        """The stored form: "<dst>/<len> via <gw|-> metric <n> proto <n> scope <n> src <ip|-> family <4|6>"."""
+        return (f"{self.destination} via {self.gateway or '-'} metric {self.metric} proto {self.proto} scope {self.scope} "
+                f"src {self.source or '-'} family {self.destination.version}")
+
+    @classmethod
+    def from_record(cls, text: str) -> AdapterRoute:
+        """Reads every record written so far, including early ones without `src` and `family`."""
+        words = text.split()
+        fields = dict(zip(words[1::2], words[2::2]))
+
+        def address(key: str) -> IPAddress | None:
+            value = fields.get(key, "-")
+            return None if value == "-" else ipaddress.ip_address(value)
+
+        return cls(ipaddress.ip_network(words[0], strict=False), address("via"), int(fields.get("metric", 0)),
+                   int(fields.get("proto", 3)), int(fields.get("scope", 0)), address("src"))
+
+
+@dataclass(frozen=True)
+class AdapterState:
+    """What a bridge takes over from a host adapter, and gives back exactly: its addresses and routes."""
+
+    addresses: tuple[AdapterAddress, ...] = ()
+    routes: tuple[AdapterRoute, ...] = ()
+
+    @classmethod
+    def from_records(cls, addresses: tuple[str, ...], routes: tuple[str, ...]) -> AdapterState:
+        return cls(tuple(AdapterAddress.from_record(a) for a in addresses), tuple(AdapterRoute.from_record(r) for r in routes))
+
+    def records(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(addresses, routes) in the stored text form, for the network record."""
+        return tuple(a.record for a in self.addresses), tuple(r.record for r in self.routes)
+
+    @property
+    def ipv4_gateway(self) -> IPAddress | None:
+        """The next hop of the adapter's IPv4 default route: the LAN's router."""
+        default = ipaddress.ip_network("0.0.0.0/0")
+        return next((r.gateway for r in self.routes if r.destination == default and r.gateway is not None), None)

@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hnsctl.backend.base import BridgeSpec, OwnedLink, RouteInfo, VxlanSpec
+from hnsctl.backend.base import BridgeSpec, IPInterface, OwnedLink, RouteInfo, VxlanSpec
 from hnsctl.backend.pyroute import IPRoute, NetlinkError
 from hnsctl.errors import Conflict, InvalidInput, KernelError, PermissionDenied
 from hnsctl.models.ids import owner_from_tag, owner_tag
@@ -74,11 +74,11 @@ class Netlink:
         return {str(a.get("address")) for a in self.ipr.get_addr(family=2) if a.get("address")}
 
     def list_owned_links(self) -> list[OwnedLink]:
-        addresses: dict[int, set[str]] = {}
+        addresses: dict[int, set[IPInterface]] = {}
         for addr in self.ipr.get_addr():
             ip = addr.get("address")
             if ip and not ipaddress.ip_address(ip).is_link_local:
-                addresses.setdefault(addr["index"], set()).add(f"{ip}/{addr['prefixlen']}")
+                addresses.setdefault(addr["index"], set()).add(ipaddress.ip_interface(f"{ip}/{addr['prefixlen']}"))
         owned = []
         for link in self.ipr.get_links():
             owner = owner_from_tag(link.get("ifalias"))
@@ -93,13 +93,12 @@ class Netlink:
         if index is None:
             raise KernelError(f"repairing bridge {spec.name}: it does not exist")
         present = {
-            f"{a.get('address')}/{a['prefixlen']}" for a in self.ipr.get_addr(index=index) if a.get("address")
+            ipaddress.ip_interface(f"{a.get('address')}/{a['prefixlen']}") for a in self.ipr.get_addr(index=index) if a.get("address")
         }
         with netlink_errors(f"repairing bridge {spec.name}"):
             self.ipr.link("set", index=index, ifalias=owner_tag(spec.owner))
-            for address in spec.addresses:
-                iface = ipaddress.ip_interface(address)
-                if f"{iface.ip}/{iface.network.prefixlen}" not in present:
+            for iface in spec.addresses:
+                if iface not in present:
                     self.ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
             self.ipr.link("set", index=index, state="up")
 
@@ -117,8 +116,7 @@ class Netlink:
             raise KernelError(f"{doing}: the kernel did not report the new interface")
         with netlink_errors(f"configuring bridge {spec.name}"):
             self.ipr.link("set", index=index, ifalias=owner_tag(spec.owner))
-            for address in spec.addresses:
-                iface = ipaddress.ip_interface(address)
+            for iface in spec.addresses:
                 self.ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
             self.ipr.link("set", index=index, state="up")
 

@@ -71,8 +71,7 @@ class Ports:
 
     def _configure(self, ipr: Any, index: int, config: InterfaceConfig, *, where: str, routes: bool) -> None:
         with netlink_errors(f"configuring {config.ifname} {where}"):
-            for address in config.addresses:
-                iface = ipaddress.ip_interface(address)
+            for iface in config.addresses:
                 try:
                     ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
                 except NetlinkError as exc:
@@ -80,7 +79,7 @@ class Ports:
                         raise
             ipr.link("set", index=index, state="up")
             if routes and config.gateway:
-                ipr.route("replace", dst=config.default_route, gateway=config.gateway, oif=index)
+                ipr.route("replace", dst=str(config.default_route), gateway=str(config.gateway), oif=index)
 
     def attach_namespace(self, namespace: str, config: InterfaceConfig) -> None:
         """Move the parked side into the namespace under its final name, then address it and bring it up.

@@ -2,9 +2,8 @@
 
 The classic failure of an external switch is "the host NIC lost its IP". Here the adapter's global
 addresses and the routes through it move to the bridge (the host stays reachable at the same
-addresses) and come back to the adapter on delete. What moved is returned as plain strings, which
-the service records with the network, so the way back works after a crash or a reboot too.
-Route text: "<dst>/<len> via <gw|-> metric <n> proto <n> scope <n> src <ip|-> family <4|6>".
+addresses) and come back to the adapter on delete. What moved is an AdapterState, which the service
+records with the network, so the way back works after a crash or a reboot too.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import errno
 import ipaddress
 from typing import Any
 
+from hnsctl.backend.base import AdapterAddress, AdapterRoute, AdapterState
 from hnsctl.backend.netlink import MAIN_TABLE, Netlink, netlink_errors
 from hnsctl.backend.pyroute import NetlinkError
 from hnsctl.errors import Conflict, InvalidInput, KernelError
@@ -21,22 +21,24 @@ RTPROT_KERNEL = 2
 AF = {4: 2, 6: 10}
 
 
-def route_text(route: Any) -> str:
+def adapter_route(route: Any) -> AdapterRoute:
+    """A netlink route message as the AdapterRoute that puts it back."""
     family = 6 if route["family"] == 10 else 4
     dst = route.get("RTA_DST") or ("0.0.0.0" if family == 4 else "::")
-    return (f"{dst}/{route['dst_len']} via {route.get('RTA_GATEWAY') or '-'} metric {route.get('RTA_PRIORITY') or 0} "
-            f"proto {route['proto']} scope {route['scope']} src {route.get('RTA_PREFSRC') or '-'} family {family}")
+    gateway, source = route.get("RTA_GATEWAY"), route.get("RTA_PREFSRC")
+    return AdapterRoute(ipaddress.ip_network(f"{dst}/{route['dst_len']}", strict=False),
+                        ipaddress.ip_address(gateway) if gateway else None, int(route.get("RTA_PRIORITY") or 0),
+                        int(route["proto"]), int(route["scope"]), ipaddress.ip_address(source) if source else None)
 
 
-def parse_route(text: str) -> dict[str, Any]:
-    words = text.split()
-    fields = dict(zip(words[1::2], words[2::2]))
-    request: dict[str, Any] = {"dst": words[0], "family": AF[int(fields["family"])], "priority": int(fields["metric"]),
-                               "proto": int(fields["proto"]), "scope": int(fields["scope"]), "table": MAIN_TABLE}
-    if fields["via"] != "-":
-        request["gateway"] = fields["via"]
-    if fields["src"] != "-":
-        request["prefsrc"] = fields["src"]
+def route_request(route: AdapterRoute) -> dict[str, Any]:
+    """The pyroute2 arguments that replace `route` in the main table (the interface is the caller's)."""
+    request: dict[str, Any] = {"dst": str(route.destination), "family": AF[route.destination.version], "priority": route.metric,
+                               "proto": route.proto, "scope": route.scope, "table": MAIN_TABLE}
+    if route.gateway is not None:
+        request["gateway"] = str(route.gateway)
+    if route.source is not None:
+        request["prefsrc"] = str(route.source)
     return request
 
 
@@ -73,30 +75,31 @@ class Uplinks:
                 routes.append(route)
         return routes
 
-    def state(self, adapter: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The adapter's global addresses and the (non-connected) routes through it, as recordable text."""
+    def state(self, adapter: str) -> AdapterState:
+        """The adapter's global addresses and the (non-connected) routes through it."""
         index = self.netlink.index_of(adapter)
         if index is None:
             raise InvalidInput(f"invalid --adapter {adapter!r}: no such interface", hns_name="HCN_E_ADAPTER_NOT_FOUND")
-        addresses = tuple(f"{a.get('IFA_ADDRESS')}/{a['prefixlen']}" + (f" brd {a.get('IFA_BROADCAST')}" if a.get("IFA_BROADCAST") else "")
-                          for a in self._addresses(index))
-        return addresses, tuple(route_text(r) for r in self._routes(index))
+        addresses = tuple(
+            AdapterAddress(ipaddress.ip_interface(f"{a.get('IFA_ADDRESS')}/{a['prefixlen']}"),
+                           ipaddress.ip_address(a.get("IFA_BROADCAST")) if a.get("IFA_BROADCAST") else None)
+            for a in self._addresses(index))
+        return AdapterState(addresses, tuple(adapter_route(r) for r in self._routes(index)))
 
     def mac(self, adapter: str) -> str:
         (link,) = self.netlink.ipr.link("get", ifname=adapter)
         return str(link.get("IFLA_ADDRESS"))
 
-    def _add_address(self, index: int, text: str) -> None:
-        words = text.split()
-        iface = ipaddress.ip_interface(words[0])
-        extra = {"broadcast": words[2]} if len(words) == 3 else {}
+    def _add_address(self, index: int, address: AdapterAddress) -> None:
+        iface = address.interface
+        extra = {"broadcast": str(address.broadcast)} if address.broadcast is not None else {}
         try:
             self.netlink.ipr.addr("add", index=index, address=str(iface.ip), prefixlen=iface.network.prefixlen, **extra)
         except NetlinkError as exc:
             if exc.code != errno.EEXIST:
                 raise
 
-    def give_back(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
+    def give_back(self, bridge: str, adapter: str, state: AdapterState) -> None:
         """Release the adapter and put back exactly the recorded addresses and routes (idempotent)."""
         ipr = self.netlink.ipr
         adapter_index = self.netlink.index_of(adapter)
@@ -106,19 +109,19 @@ class Uplinks:
         with netlink_errors(f"giving {adapter} back its addresses and routes"):
             ipr.link("set", index=adapter_index, master=0)
             if bridge_index is not None:
-                for text in addresses:  # off the bridge first, so the routes come back on the adapter
-                    iface = ipaddress.ip_interface(text.split()[0])
+                for address in state.addresses:  # off the bridge first, so the routes come back on the adapter
+                    iface = address.interface
                     try:
                         ipr.addr("del", index=bridge_index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
                     except NetlinkError as exc:
                         if exc.code not in (errno.EADDRNOTAVAIL, errno.ENOENT, errno.ENODEV):
                             raise
-            for text in addresses:
-                self._add_address(adapter_index, text)
-            for text in routes:
-                ipr.route("replace", oif=adapter_index, **parse_route(text))
+            for address in state.addresses:
+                self._add_address(adapter_index, address)
+            for route in state.routes:
+                ipr.route("replace", oif=adapter_index, **route_request(route))
 
-    def move_to_bridge(self, bridge: str, adapter: str, addresses: tuple[str, ...], routes: tuple[str, ...]) -> None:
+    def move_to_bridge(self, bridge: str, adapter: str, state: AdapterState) -> None:
         """Enslave the adapter and move the recorded addresses and routes onto the bridge (create and
         reconcile alike: the record is written before anything moves, so a crash never loses them)."""
         ipr = self.netlink.ipr
@@ -129,16 +132,16 @@ class Uplinks:
             mtu = ipr.link("get", index=adapter_index)[0].get("IFLA_MTU")
             ipr.link("set", index=bridge_index, mtu=mtu)
             ipr.link("set", index=adapter_index, master=bridge_index, state="up")
-            for text in addresses:  # on the bridge first, then off the adapter (which drops its routes)
-                self._add_address(bridge_index, text)
-                iface = ipaddress.ip_interface(text.split()[0])
+            for address in state.addresses:  # on the bridge first, then off the adapter (which drops its routes)
+                self._add_address(bridge_index, address)
+                iface = address.interface
                 try:
                     ipr.addr("del", index=adapter_index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
                 except NetlinkError as exc:
                     if exc.code not in (errno.EADDRNOTAVAIL, errno.ENOENT):
                         raise
-            for text in routes:
-                ipr.route("replace", oif=bridge_index, **parse_route(text))
+            for route in state.routes:
+                ipr.route("replace", oif=bridge_index, **route_request(route))
 
     def holds(self, bridge: str, adapter: str) -> bool:
         """The adapter is a port of the bridge (for reconcile)."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from hnsctl.config import Settings
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.service.doctor import Check
     from hnsctl.service.endpoint import EndpointService
     from hnsctl.service.loadbalancer import LoadBalancerService

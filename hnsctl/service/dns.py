@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.namespace import Namespace
 

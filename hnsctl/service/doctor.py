@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from hnsctl.errors import HnsError
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.store import Store
 
 

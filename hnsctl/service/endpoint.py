@@ -7,7 +7,8 @@ import datetime
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from hnsctl.backend.base import Backend, InterfaceCounters
+from hnsctl.backend.base import InterfaceCounters
+from hnsctl.backend.protocols import Backend
 from hnsctl.errors import Conflict, InvalidInput, NotFound
 from hnsctl.models import ids
 from hnsctl.models.addresses import kernel_mac, parse_address

@@ -28,7 +28,7 @@ from hnsctl.service.policies.nat import mapping_key
 from hnsctl.service.revert import Reverter
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.store import Store
 

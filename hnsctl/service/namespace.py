@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from hnsctl.backend.base import Backend
+from hnsctl.backend.protocols import Backend
 from hnsctl.errors import Conflict, NotFound
 from hnsctl.models import ids
 from hnsctl.models.endpoint import Endpoint

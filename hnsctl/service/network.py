@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from hnsctl.backend.base import AdapterState
 from hnsctl.errors import Conflict, InvalidInput
 from hnsctl.models import ids
 from hnsctl.models.network import (
@@ -36,7 +37,7 @@ from hnsctl.service.teardown import teardown_endpoints
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.policy import Policy, PolicyRequest
     from hnsctl.service.policy import PolicyService
     from hnsctl.store import Store
@@ -180,7 +181,7 @@ class NetworkService:
             lan = lan_subnets(switch.uplink.addresses, switch.uplink.routes)
         else:
             self.backend.check_adapter_free(adapter)
-            addresses, routes = self.backend.adapter_state(adapter)
+            addresses, routes = self.backend.adapter_state(adapter).records()
             uplink = Uplink(adapter, addresses, routes, mac=self.backend.adapter_mac(adapter), outbound_nat=wanted.outbound_nat,
                             outbound_nat_exceptions=wanted.outbound_nat_exceptions)
             lan = lan_subnets(addresses, routes)
@@ -255,7 +256,7 @@ class NetworkService:
         with deleting(self.store, "network", network.id):
             if network.uplink is not None and not plan.shares_bridge:
                 u = network.uplink
-                self.backend.give_back_adapter(plan.bridge.name, u.adapter, u.addresses, u.routes)
+                self.backend.give_back_adapter(plan.bridge.name, u.adapter, AdapterState.from_records(u.addresses, u.routes))
             if plan.l2bridge is not None:
                 self.backend.remove_l2bridge(network.id, network.short)
             self.backend.remove_firewall(network.id)
@@ -300,9 +301,10 @@ class NetworkService:
                 self.backend.apply_network_firewall(plan.firewall)
             fault_point("network-create:firewall")
             if uplink is not None:
+                moved = AdapterState.from_records(uplink.addresses, uplink.routes)
                 revert.add(f"give {uplink.adapter} back its addresses",
-                           lambda: self.backend.give_back_adapter(plan.bridge.name, uplink.adapter, uplink.addresses, uplink.routes))
-                self.backend.move_to_bridge(plan.bridge.name, uplink.adapter, uplink.addresses, uplink.routes)
+                           lambda: self.backend.give_back_adapter(plan.bridge.name, uplink.adapter, moved))
+                self.backend.move_to_bridge(plan.bridge.name, uplink.adapter, moved)
             for version in sorted(plan.forwarding):
                 self.backend.enable_forwarding(version)
             if plan.firewall is not None and any(upstream.startswith("127.") for _, upstream in plan.firewall.dns_forward):

@@ -230,13 +230,13 @@ def check_switch_subnets(network: Network, switch: Network, existing: list[Netwo
 
 def lan_subnets(addresses: tuple[str, ...], routes: tuple[str, ...]) -> tuple[Subnet, ...]:
     """The adapter's first IPv4 network, with the default route's next hop through it as the gateway."""
-    import ipaddress
+    from hnsctl.backend.base import AdapterState
 
     v4 = Uplink("", addresses).ipv4_interfaces
     if not v4:
         return ()
     prefix = v4[0].network
-    gateway = next((ipaddress.ip_address(r.split()[2]) for r in routes if r.startswith("0.0.0.0/0 via ") and r.split()[2] != "-"), None)
+    gateway = AdapterState.from_records(addresses, routes).ipv4_gateway
     return (Subnet(prefix, gateway if gateway is not None and gateway in prefix else None),)
 
 

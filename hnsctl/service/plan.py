@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hnsctl.backend.base import (
     BridgeSpec,
     InterfaceConfig,
+    IPInterface,
     L2BridgeSpec,
     NetworkFirewall,
     NetworkPlan,
@@ -16,7 +18,7 @@ from hnsctl.backend.base import (
     VxlanSpec,
 )
 from hnsctl.models.addresses import kernel_mac
-from hnsctl.models.endpoint import default_route, interface_address
+from hnsctl.models.endpoint import default_route
 from hnsctl.models.network import MAC_REWRITE_TYPES, Network, NetworkType
 
 if TYPE_CHECKING:
@@ -25,9 +27,9 @@ if TYPE_CHECKING:
 
 def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> NetworkPlan:
     """`endpoints`: the network's endpoints, for the kernel state that lists them (l2bridge's MAC map)."""
-    addresses: tuple[str, ...] = ()
+    addresses: tuple[IPInterface, ...] = ()
     if network.type.has_host_address:
-        addresses = tuple(f"{s.gateway}/{s.prefix.prefixlen}" for s in network.subnets if s.gateway is not None)
+        addresses = tuple(ipaddress.ip_interface((s.gateway, s.prefix.prefixlen)) for s in network.subnets if s.gateway is not None)
     overlay = network.overlay
     mac = kernel_mac(overlay.dr_mac) if overlay and overlay.dr_mac else (network.uplink.mac if network.uplink and network.uplink.mac else None)
     bridge = BridgeSpec(name=network.bridge_name, owner=network.switch_owner or network.id, addresses=addresses, mac=mac, mtu=network.mtu)
@@ -45,8 +47,6 @@ def plan_network(network: Network, endpoints: Sequence[Endpoint] = ()) -> Networ
         firewall = None
         host_ips = network.uplink.ipv4_interfaces
         if network.uplink.outbound_nat and host_ips:
-            import ipaddress
-
             host_ip = str(host_ips[0].ip)
             exceptions = tuple(ipaddress.ip_network(e) for e in network.uplink.outbound_nat_exceptions)
             firewall = NetworkFirewall(owner=network.id, bridge=network.bridge_name,
@@ -106,7 +106,7 @@ def interface_config(endpoint: Endpoint, *, host: bool) -> InterfaceConfig:
         parked_name=endpoint.parked_name,
         ifname=endpoint.host_ifname if host else endpoint.ifname,
         mac=kernel_mac(endpoint.mac),
-        addresses=(interface_address(endpoint),),
-        gateway=str(endpoint.gateway) if endpoint.gateway else None,
-        default_route=default_route(endpoint),
+        addresses=(ipaddress.ip_interface((endpoint.ip, endpoint.prefix_len)),),
+        gateway=endpoint.gateway,
+        default_route=ipaddress.ip_network(default_route(endpoint)),
     )

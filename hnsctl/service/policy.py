@@ -26,7 +26,7 @@ from hnsctl.service.policies.overlay import NetworkScene
 from hnsctl.service.revert import Reverter
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.namespace import Namespace
     from hnsctl.store import Store
 

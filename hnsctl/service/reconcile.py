@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from hnsctl.backend.base import AdapterState
 from hnsctl.service.plan import remote_entries
 from hnsctl.service.policy import remove_from_kernel
 from hnsctl.service.reconcile_run import Difference, ReconcileRun
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.store import Store
 
 
@@ -76,7 +77,7 @@ class ReconcileService:
                 network = next((n for n in self.store.load_networks() if n.id == object_id), None)
                 if network is not None and network.uplink is not None and not network.switch_owner:  # the adapter gets its addresses back first
                     u = network.uplink
-                    self.backend.give_back_adapter(network.bridge_name, u.adapter, u.addresses, u.routes)
+                    self.backend.give_back_adapter(network.bridge_name, u.adapter, AdapterState.from_records(u.addresses, u.routes))
                 for policy in self.store.load_policies():
                     if policy.network_id == object_id:
                         self.store.remove_policy(policy.id)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from hnsctl.backend.base import PortMapSpec
+from hnsctl.backend.base import AdapterState, PortMapSpec
 from hnsctl.errors import HnsError
 from hnsctl.models.addresses import kernel_mac
 from hnsctl.models.network import MAC_REWRITE_TYPES
@@ -29,7 +29,8 @@ from hnsctl.service.policies.nat import mapping_key
 from hnsctl.service.policies.overlay import NetworkScene
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend, OwnedLink
+    from hnsctl.backend.base import OwnedLink
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.loadbalancer import LoadBalancer
     from hnsctl.models.namespace import Namespace
@@ -115,7 +116,8 @@ class ReconcileRun:
             if network.uplink is not None and not plan.shares_bridge and not self.backend.adapter_held(plan.bridge.name, network.uplink.adapter):
                 u = network.uplink
                 self.found("network", network.name, network.id, f"adapter {u.adapter} is not in bridge {plan.bridge.name}",
-                           f"move {u.adapter} and its recorded addresses and routes back into the bridge", fix=lambda: self.backend.move_to_bridge(plan.bridge.name, u.adapter, u.addresses, u.routes))
+                           f"move {u.adapter} and its recorded addresses and routes back into the bridge", 
+                           fix=lambda: self.backend.move_to_bridge(plan.bridge.name, u.adapter, AdapterState.from_records(u.addresses, u.routes)))
             if network.type in MAC_REWRITE_TYPES:
                 mine = [e for e in self.endpoint_list if e.network_id == network.id]
                 l2 = plan_network(network, mine).l2bridge

@@ -17,7 +17,7 @@ from hnsctl.service.plan import remote_entries
 from hnsctl.service.policies import remove_endpoint_policies
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.namespace import Namespace
     from hnsctl.store import Store

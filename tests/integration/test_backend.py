@@ -32,7 +32,7 @@ def hnsctl_rules() -> list[dict]:
 
 def test_create_bridge_sets_tag_addresses_and_up(netns: str) -> None:
     backend = KernelBackend()
-    backend.create_bridge(BridgeSpec("hns-0b7e4c2a", OWNER, ("10.77.0.1/24", "fd77::1/64")))
+    backend.create_bridge(BridgeSpec("hns-0b7e4c2a", OWNER, (ipaddress.ip_interface("10.77.0.1/24"), ipaddress.ip_interface("fd77::1/64"))))
     with IPRoute() as ipr:
         (link,) = ipr.get_links(ifname="hns-0b7e4c2a")
         assert link.get("ifalias") == f"hnsctl:{OWNER}"

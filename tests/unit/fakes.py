@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hnsctl.backend.base import Backend, BridgeSpec, NetworkFirewall, OwnedLink, RouteInfo
+from hnsctl.backend.base import BridgeSpec, NetworkFirewall, OwnedLink, RouteInfo
+from hnsctl.backend.protocols import Backend
 from hnsctl.errors import KernelError
+
+if TYPE_CHECKING:
+    from hnsctl.backend.operations import Operation
 
 # Methods that only look; every other recorded call counts as a kernel change.
 READS = frozenset({
     "require_privileges", "list_routes", "link_exists", "list_owned_links", "port_exists", "namespace_exists",
-    "port_counters", "port_addresses", "operations", "close", "default_route_interface", "host_endpoint_marks",
+    "port_counters", "port_addresses", "operations", "planned", "close", "default_route_interface", "host_endpoint_marks",
 })
 
 
 def protocol_methods() -> set[str]:
-    return {name for name, value in vars(Backend).items() if callable(value) and not name.startswith("_")}
+    """Every method of Backend, gathered from the area protocols it is composed of."""
+    return {name for area in Backend.__mro__ if area.__module__.startswith("hnsctl.backend.protocols")
+            for name, value in vars(area).items() if callable(value) and not name.startswith("_")}
 
 
 class FakeBackend:
-    """Implements hnsctl.backend.base.Backend.
+    """Implements hnsctl.backend.protocols.Backend.
 
     `routes` is what list_routes returns; `links` holds interface names that "exist";
     `fail_firewall` makes apply_network_firewall raise KernelError like a refused nft transaction;
@@ -93,6 +99,9 @@ class FakeBackend:
 
     def enable_forwarding(self, version: int) -> None:
         self.calls.append(("enable_forwarding", version))
+
+    def planned(self) -> list[Operation]:
+        return []
 
     def operations(self) -> list[str]:
         return []

@@ -72,7 +72,7 @@ def test_create_then_list_get_delete(service: NetworkService, backend: FakeBacke
 def test_nat_create_calls_the_backend_in_order_with_the_planned_objects(service: NetworkService, backend: FakeBackend) -> None:
     network = service.create_network(req("web", subnets=(SubnetRequest("10.200.0.0/24"),)))
     assert backend.mutations() == [
-        ("create_bridge", BridgeSpec(name=network.bridge_name, owner=network.id, addresses=("10.200.0.1/24",))),
+        ("create_bridge", BridgeSpec(name=network.bridge_name, owner=network.id, addresses=(ipaddress.ip_interface("10.200.0.1/24"),))),
         (
             "apply_network_firewall",
             NetworkFirewall(owner=network.id, bridge=network.bridge_name, masquerade=(ip_net("10.200.0.0/24"),), allow_forwarding=True),
@@ -90,7 +90,7 @@ def test_dual_stack_nat_enables_both_forwarding_sysctls(service: NetworkService,
 def test_internal_network_is_isolated_and_not_forwarded(service: NetworkService, backend: FakeBackend) -> None:
     network = service.create_network(req("lab", type="internal", subnets=(SubnetRequest("192.168.50.0/24", "192.168.50.254"),)))
     mutations = dict(backend.mutations())
-    assert mutations["create_bridge"].addresses == ("192.168.50.254/24",)
+    assert mutations["create_bridge"].addresses == (ipaddress.ip_interface("192.168.50.254/24"),)
     assert mutations["apply_network_firewall"] == NetworkFirewall(owner=network.id, bridge=network.bridge_name, isolate=True)
     assert "enable_forwarding" not in mutations
 

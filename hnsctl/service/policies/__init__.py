@@ -16,7 +16,7 @@ from hnsctl.service.policies.overlay import (
 )
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.namespace import Namespace
     from hnsctl.models.network import Network

@@ -17,7 +17,7 @@ from hnsctl.errors import InvalidInput
 from hnsctl.models.network import MAC_REWRITE_TYPES
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.loadbalancer import LoadBalancer
     from hnsctl.models.namespace import Namespace

@@ -10,7 +10,7 @@ from hnsctl.models.policy import PolicyType
 from hnsctl.service.policies.base import CheckContext, Observed, PolicyDriver, Scene
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.policy import Policy
     from hnsctl.service.revert import Reverter

@@ -11,7 +11,7 @@ from hnsctl.errors import Conflict, InvalidInput
 from hnsctl.models.policy import PolicyType
 
 if TYPE_CHECKING:
-    from hnsctl.backend.base import Backend
+    from hnsctl.backend.protocols import Backend
     from hnsctl.models.endpoint import Endpoint
     from hnsctl.models.network import Network
     from hnsctl.models.policy import Policy
