@@ -22,7 +22,7 @@ NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 # the generation counter. Nothing else is ever removed as a leftover.
 RECORD_TEMP = re.compile(r"\.[A-Za-z0-9-]+\.toml\.(?P<pid>[0-9]+)\.tmp")
 CACHE_TEMP = re.compile(r"\.[a-z]+\.json\.(?P<pid>[0-9]+)\.tmp")
-GENERATION_TEMP = re.compile(r"\.generation\.(?P<pid>[0-9]+)\.tmp")
+GENERATION_TEMP = re.compile(r"\.(generation|journal)\.(?P<pid>[0-9]+)\.tmp")
 
 
 def link_refused(path: Path, what: str = "state file") -> CorruptState:

@@ -1,7 +1,8 @@
 """The state directory's layout, and the checks that the whole tree can be trusted before hnsctl uses it.
 
 `<state-dir>/<kind>/<id>.toml` holds one object per file; `cache/<kind>.json` the derived parse cache;
-`generation` a counter every write bumps; `lock` the flock writers hold. A directory someone else could
+`generation` a counter every write bumps; `journal` the change set of a commit in flight (journal.py);
+`lock` the flock writers hold. A directory someone else could
 plant records in, or a link anywhere inside the tree, is refused (exit 7) before the first read or write,
 so a command never half-runs against a tree it should not trust.
 """
@@ -18,6 +19,7 @@ from hnsctl.store.guard import check_file, check_subdir, not_a_directory, permis
 
 CACHE_DIR = "cache"
 GENERATION_FILE = "generation"
+JOURNAL_FILE = "journal"
 LOCK_FILE = "lock"
 NETWORKS = "networks"
 ENDPOINTS = "endpoints"
@@ -75,6 +77,7 @@ def check_tree(root: Path) -> None:
         check_file(root / CACHE_DIR / f"{kind}.json", "cache file")
     check_file(root / LOCK_FILE, "state lock")
     check_file(root / GENERATION_FILE)
+    check_file(root / JOURNAL_FILE, "commit journal")
 
 
 def ensure_root(root: Path) -> None:

@@ -34,11 +34,13 @@ from hnsctl.store.guard import (
 from hnsctl.store.layout import (
     CACHE_DIR,
     GENERATION_FILE,
+    JOURNAL_FILE,
     LOCK_FILE,
     RECORD_DIRS,
     check_root,
     ensure_root,
 )
+from hnsctl.store.journal import Change, read_journal, remove_journal, write_journal
 from hnsctl.store.lock import StateLock
 
 T = TypeVar("T")
@@ -71,10 +73,44 @@ class RecordFiles:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[StateLock]:
-        """The flock, then the temp files a killed writer left: only the lock holder knows none is in flight."""
+        """The flock, then what a killed writer left (temp files, a commit half-applied): only the lock holder
+        knows none is in flight."""
         with StateLock(self.root / LOCK_FILE, self.lock_timeout) as held:
             self._remove_leftovers()
+            self.replay_journal()
             yield held
+
+    # -- commits (lock held)
+
+    def commit(self, changes: list[Change]) -> None:
+        """Write a transaction's record changes all-or-nothing: journal first when there is more than one."""
+        if not changes:
+            return
+        if len(changes) == 1:  # one atomic rename needs no journal
+            self._apply(changes[0])
+            return
+        journal = self.root / JOURNAL_FILE
+        write_journal(journal, changes)
+        for change in changes:
+            self._apply(change)
+        remove_journal(journal)
+
+    def replay_journal(self) -> bool:
+        """Finish the commit a kill interrupted; True when there was one."""
+        journal = self.root / JOURNAL_FILE
+        changes = read_journal(journal)
+        if changes is None:
+            return False
+        for change in changes:
+            self._apply(change)
+        remove_journal(journal)
+        return True
+
+    def _apply(self, change: Change) -> None:
+        if change.record is None:
+            self._remove(change.kind, change.object_id)
+        else:
+            self._write(change.kind, change.object_id, change.record)
 
     def _remove_leftovers(self) -> None:
         """`.<id>.toml.<pid>.tmp` in the record directories, cache and generation temp files; nothing else.
