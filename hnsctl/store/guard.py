@@ -19,7 +19,7 @@ from hnsctl.errors import CorruptState, PermissionDenied
 
 NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
 # The temp names write_atomic() gives (`.<target>.<pid>.tmp`), per directory: a record, a cache file,
-# the generation counter. Nothing else is ever removed as a leftover.
+# the generation counter or the commit journal. Nothing else is ever removed as a leftover.
 RECORD_TEMP = re.compile(r"\.[A-Za-z0-9-]+\.toml\.(?P<pid>[0-9]+)\.tmp")
 CACHE_TEMP = re.compile(r"\.[a-z]+\.json\.(?P<pid>[0-9]+)\.tmp")
 GENERATION_TEMP = re.compile(r"\.(generation|journal)\.(?P<pid>[0-9]+)\.tmp")

@@ -10,6 +10,7 @@ Replaying is idempotent: each entry writes or removes one whole record.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from hnsctl.errors import CorruptState
 from hnsctl.store.atomic import remove_durably, write_atomic
 from hnsctl.store.guard import read_nofollow
 from hnsctl.store.layout import RECORD_DIRS
+
+RECORD_ID = re.compile(r"[A-Za-z0-9-]+")  # what a record file is named by: never a path
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,9 @@ def read_journal(path: Path) -> list[Change] | None:
         raise CorruptState(f"reading commit journal {path}: {exc}",
                            hint="move it aside, then run `hnsctl reconcile`; it holds the last interrupted command's records") from None
     for change in changes:
-        if change.kind not in RECORD_DIRS or not change.object_id or not (change.record is None or isinstance(change.record, dict)):
+        well_formed = change.kind in RECORD_DIRS and RECORD_ID.fullmatch(change.object_id) is not None and (
+            change.record is None or (isinstance(change.record, dict) and change.record.get("id") == change.object_id))
+        if not well_formed:
             raise CorruptState(f"reading commit journal {path}: entry {change.kind}/{change.object_id} is not a record change",
                                hint="move it aside, then run `hnsctl reconcile`")
     return changes

@@ -34,37 +34,8 @@ if TYPE_CHECKING:
     from hnsctl.models.policy import Policy
 
 
-# model class name -> (record directory, encoder): what a transaction's commit writes
-_ENCODERS: dict[str, tuple[str, Any]] = {
-    "Network": (NETWORKS, network_to_record),
-    "Endpoint": (ENDPOINTS, endpoint_to_record),
-    "Namespace": (NAMESPACES, namespace_to_record),
-    "Policy": (POLICIES, policy_to_record),
-    "LoadBalancer": (LOADBALANCERS, loadbalancer_to_record),
-    "Intent": (INTENTS, intent_to_record),
-}
-
-
-def kind_of(obj: object) -> str:
-    """The record directory an object lives in."""
-    return _ENCODERS[type(obj).__name__][0]
-
-
-def saved(obj: Any) -> Change:
-    kind, encode = _ENCODERS[type(obj).__name__]
-    return Change(kind, obj.id, encode(obj))
-
-
-def removed(kind: str, object_id: str) -> Change:
-    return Change(kind, object_id, None)
-
-
 class Store(RecordFiles):
     """Typed access to the state directory. Reads need no lock and never create anything."""
-
-    def save(self, obj: Any) -> None:
-        """Any model object, written at once (a record that must exist before the kernel changes)."""
-        self._apply(saved(obj))
 
     # -- networks
 
@@ -163,6 +134,10 @@ class OverlayStore(Store):
 
     def lock(self) -> contextlib.AbstractContextManager[object]:
         return contextlib.nullcontext()
+
+    def commit(self, changes: list[Change]) -> None:
+        for change in changes:  # in memory, like every other write of a dry run: no journal on disk
+            self._apply(change)
 
     def replay_journal(self) -> bool:
         return False  # a dry run neither finishes nor writes anyone's commit

@@ -3,12 +3,13 @@ next lock holder before it reads anything."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from hnsctl.errors import CorruptState
-from hnsctl.store import Change, Store
+from hnsctl.store import Change, OverlayStore, Store
 from hnsctl.store.journal import write_journal
 from hnsctl.store.layout import JOURNAL_FILE
 
@@ -56,3 +57,26 @@ def test_a_linked_journal_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CorruptState):
         with Store(tmp_path, lock_timeout=1).lock():
             pass
+
+
+@pytest.mark.parametrize("entry", [
+    {"kind": "intents", "id": "../../escaped", "record": None},
+    {"kind": "intents", "id": "a", "record": {"id": "b"}},
+])
+def test_a_journal_entry_naming_a_path_or_another_record_is_refused(tmp_path: Path, entry: dict) -> None:
+    with Store(tmp_path, lock_timeout=1).lock():
+        pass
+    (tmp_path / JOURNAL_FILE).write_text(json.dumps({"changes": [entry]}))
+    with pytest.raises(CorruptState, match="commit journal"):
+        with Store(tmp_path, lock_timeout=1).lock():
+            pass
+    assert not (tmp_path.parent / "escaped.toml").exists()
+
+
+def test_a_dry_run_commit_writes_nothing_to_disk(tmp_path: Path) -> None:
+    with Store(tmp_path, lock_timeout=1).lock():
+        pass
+    overlay = OverlayStore(tmp_path, lock_timeout=1)
+    overlay.commit([Change("intents", "a", record("a", "x")), Change("intents", "b", record("b", "y"))])
+    assert not (tmp_path / JOURNAL_FILE).exists() and not (tmp_path / "intents").exists()
+    assert sorted(r["id"] for _path, _version, r in overlay._records("intents")) == ["a", "b"]
